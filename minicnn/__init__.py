@@ -1,0 +1,24 @@
+"""minicnn: a from-scratch convolutional neural network engine in NumPy and numba.
+
+    import minicnn
+    from minicnn.layers import Conv2D, MaxPool2D, Flatten, Dense
+    model = minicnn.Sequential([Conv2D(32, 3, activation="relu", input_shape=(28, 28, 1)),
+                                MaxPool2D(2), Flatten(), Dense(100, activation="relu"),
+                                Dense(10, activation="softmax")])
+    model.compile(minicnn.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy")
+"""
+from . import callbacks, data, gradcheck, initializers, layers, losses, metrics, optimizers, plots
+from .model import Sequential
+from .rng import set_seed
+
+__version__ = "0.1.0"
+
+
+def load_model(path):
+    """Rebuild a model saved with ``model.save(path)``."""
+    from .saving import load_model as _load
+    return _load(path)
+
+
+__all__ = ["Sequential", "layers", "optimizers", "losses", "callbacks", "load_model", "set_seed", "data",
+           "gradcheck", "metrics", "plots", "initializers"]

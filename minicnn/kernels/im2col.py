@@ -1,0 +1,121 @@
+"""im2col and col2im for NHWC images: the two data movements behind a convolution.
+
+``im2col`` lays every receptive field out as one row:
+
+    cols[(b * out_h + i) * out_w + j, (di * kw + dj) * C + c]
+        = x_padded[b, i * sh + di, j * sw + dj, c]
+
+so that a convolution with a kernel of Keras layout ``(kh, kw, C, F)`` is one matrix product
+``cols @ kernel.reshape(kh * kw * C, F)``. Zero padding is implicit: reads outside the image
+give 0, no padded copy is made.
+
+``col2im`` is the *adjoint* of im2col, not its inverse: every column entry is added back into
+the pixel it was read from, so overlapping windows (stride < kernel) accumulate. It maps the
+gradient of the columns to the gradient of the image.
+
+Each has a readable NumPy reference (``*_reference``) that documents the math, and a numba
+kernel (a loop over the batch, see ``minicnn.kernels.jit``) that the layers use; tests check
+that the two agree.
+"""
+import numpy as np
+from numba import prange
+
+from .jit import kernel
+
+
+# ----------------------------------------------------------------------------- references
+def im2col_reference(x, geom):
+    """x: (N, H, W, C) -> cols: (N * out_h * out_w, kh * kw * C). Plain NumPy, loops over the window."""
+    n, h, w, c = x.shape
+    xp = np.pad(x, ((0, 0), (geom.pad_top, geom.pad_bottom), (geom.pad_left, geom.pad_right), (0, 0)))
+    cols = np.empty((n, geom.out_h, geom.out_w, geom.kh, geom.kw, c), dtype=x.dtype)
+    for di in range(geom.kh):
+        for dj in range(geom.kw):
+            rows = slice(di, di + geom.sh * (geom.out_h - 1) + 1, geom.sh)
+            columns = slice(dj, dj + geom.sw * (geom.out_w - 1) + 1, geom.sw)
+            cols[:, :, :, di, dj, :] = xp[:, rows, columns, :]
+    return cols.reshape(n * geom.out_h * geom.out_w, geom.kh * geom.kw * c)
+
+
+def col2im_reference(cols, x_shape, geom):
+    """cols: (N * out_h * out_w, kh * kw * C) -> dx: x_shape. Adds each entry back (adjoint of im2col)."""
+    n, h, w, c = x_shape
+    cols = cols.reshape(n, geom.out_h, geom.out_w, geom.kh, geom.kw, c)
+    dxp = np.zeros((n, h + geom.pad_top + geom.pad_bottom, w + geom.pad_left + geom.pad_right, c),
+                   dtype=cols.dtype)
+    for di in range(geom.kh):
+        for dj in range(geom.kw):
+            rows = slice(di, di + geom.sh * (geom.out_h - 1) + 1, geom.sh)
+            columns = slice(dj, dj + geom.sw * (geom.out_w - 1) + 1, geom.sw)
+            dxp[:, rows, columns, :] += cols[:, :, :, di, dj, :]
+    return dxp[:, geom.pad_top:geom.pad_top + h, geom.pad_left:geom.pad_left + w, :]
+
+
+# ----------------------------------------------------------------------------- numba kernels
+@kernel
+def _im2col_kernel(x, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, cols):
+    n, h, w, c = x.shape
+    for b in prange(n):
+        for i in range(out_h):
+            for j in range(out_w):
+                row = (b * out_h + i) * out_w + j
+                for di in range(kh):
+                    y = i * sh - pad_top + di
+                    for dj in range(kw):
+                        xx = j * sw - pad_left + dj
+                        base = (di * kw + dj) * c
+                        if 0 <= y < h and 0 <= xx < w:
+                            for ch in range(c):
+                                cols[row, base + ch] = x[b, y, xx, ch]
+                        else:
+                            for ch in range(c):
+                                cols[row, base + ch] = 0.0
+
+
+@kernel
+def _col2im_kernel(cols, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, dx):
+    n, h, w, c = dx.shape
+    for b in prange(n):  # each b writes only dx[b]: safe when compiled parallel
+        dx[b] = 0.0
+        for i in range(out_h):
+            for j in range(out_w):
+                row = (b * out_h + i) * out_w + j
+                for di in range(kh):
+                    y = i * sh - pad_top + di
+                    if y < 0 or y >= h:
+                        continue
+                    for dj in range(kw):
+                        xx = j * sw - pad_left + dj
+                        if xx < 0 or xx >= w:
+                            continue
+                        base = (di * kw + dj) * c
+                        for ch in range(c):
+                            dx[b, y, xx, ch] += cols[row, base + ch]
+
+
+def im2col(x, geom, out=None):
+    """Fast im2col. x: (N, H, W, C) C-contiguous -> (N * out_h * out_w, kh * kw * C).
+
+    ``out`` may be a preallocated buffer of at least that many elements and x's dtype; it is reused.
+    """
+    n, _, _, c = x.shape
+    shape = (n * geom.out_h * geom.out_w, geom.kh * geom.kw * c)
+    cols = _buffer(out, shape, x.dtype)
+    _im2col_kernel(np.ascontiguousarray(x), geom.kh, geom.kw, geom.sh, geom.sw,
+                   geom.pad_top, geom.pad_left, geom.out_h, geom.out_w, cols)
+    return cols
+
+
+def col2im(cols, x_shape, geom, out=None):
+    """Fast col2im (adjoint of im2col). cols: (N * out_h * out_w, kh * kw * C) -> (N, H, W, C)."""
+    dx = _buffer(out, x_shape, cols.dtype)
+    _col2im_kernel(np.ascontiguousarray(cols), geom.kh, geom.kw, geom.sh, geom.sw,
+                   geom.pad_top, geom.pad_left, geom.out_h, geom.out_w, dx)
+    return dx
+
+
+def _buffer(out, shape, dtype):
+    size = int(np.prod(shape))
+    if out is not None and out.dtype == dtype and out.size >= size:
+        return out.reshape(-1)[:size].reshape(shape)
+    return np.empty(shape, dtype=dtype)

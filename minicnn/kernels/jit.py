@@ -1,0 +1,18 @@
+"""The one numba decorator every kernel uses.
+
+Kernels are compiled with ``cache=True`` (compiled code is kept on disk, so a second run starts
+fast). They are written with ``prange`` over the batch but compiled *serial* by default: on a
+2-core machine NumPy's BLAS already uses both cores for the matrix products, and a second thread
+pool (numba's) fighting OpenBLAS's spinning workers made a training step 3x slower in our
+measurements. Set ``MINICNN_PARALLEL_KERNELS=1`` before importing minicnn to compile them parallel.
+"""
+import os
+
+from numba import njit
+
+PARALLEL = os.environ.get("MINICNN_PARALLEL_KERNELS", "0") == "1"
+
+
+def kernel(fn):
+    """``numba.njit(cache=True, parallel=PARALLEL)``."""
+    return njit(cache=True, parallel=PARALLEL)(fn)

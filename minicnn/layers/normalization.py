@@ -1,0 +1,89 @@
+"""BatchNormalization with Keras semantics (``momentum=0.99, epsilon=1e-3``).
+
+Statistics are per channel (the last axis), over every other axis: over N, H, W after a conv,
+over N after a dense layer. In training, with m the number of values reduced per channel:
+
+    mu = mean(x),  var = mean((x - mu)^2)            # biased batch variance
+    xhat = (x - mu) / sqrt(var + eps);  y = gamma * xhat + beta
+    moving_mean     = moving_mean * momentum     + mu  * (1 - momentum)
+    moving_variance = moving_variance * momentum + var * (1 - momentum)
+
+    dgamma = sum(dy * xhat);  dbeta = sum(dy)
+    dx = gamma / (m * sqrt(var + eps)) * (m * dy - dbeta - xhat * dgamma)
+
+At inference ``y = gamma * (x - moving_mean) / sqrt(moving_variance + eps) + beta``, an affine
+map whose backward is ``dx = dy * gamma / sqrt(moving_variance + eps)``.
+(PyTorch's ``momentum=0.1`` weighs the *new* value and its running variance is unbiased.)
+"""
+import numpy as np
+
+from .base import Layer
+
+
+class BatchNormalization(Layer):
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, **kwargs):
+        super().__init__(**kwargs)
+        if axis not in (-1,):
+            raise NotImplementedError(f"BatchNormalization supports axis=-1 (channels last) only, got {axis}")
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"momentum must be in [0, 1], got {momentum}")
+        if epsilon <= 0:
+            raise ValueError(f"epsilon must be positive, got {epsilon}")
+        if not (center and scale):
+            raise NotImplementedError("BatchNormalization supports center=True, scale=True only")
+        self.axis, self.momentum, self.epsilon = -1, float(momentum), float(epsilon)
+
+    def build(self, input_shape):
+        out = super().build(input_shape)
+        c = input_shape[-1]
+        self.add_param("gamma", np.ones(c))
+        self.add_param("beta", np.zeros(c))
+        self.state["moving_mean"] = np.zeros(c, dtype=self.dtype)
+        self.state["moving_variance"] = np.ones(c, dtype=self.dtype)
+        return out
+
+    def count_trainable_params(self):
+        return 2 * self.input_shape[-1] if self.trainable else 0
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        x2d = np.asarray(x, dtype=self.dtype).reshape(-1, x.shape[-1])
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        self.training = training
+        if training:
+            mean = x2d.mean(axis=0)
+            centered = x2d - mean
+            var = np.mean(centered * centered, axis=0)
+            m = self.momentum
+            self.state["moving_mean"] *= m
+            self.state["moving_mean"] += mean * (1 - m)
+            self.state["moving_variance"] *= m
+            self.state["moving_variance"] += var * (1 - m)
+        else:
+            centered = x2d - self.state["moving_mean"]
+            var = self.state["moving_variance"]
+        self.inv_std = (1.0 / np.sqrt(var + self.epsilon)).astype(self.dtype)
+        self.xhat = centered
+        self.xhat *= self.inv_std
+        y = self.xhat * gamma
+        y += beta
+        return y.reshape(x.shape)
+
+    def backward(self, dy):
+        shape = dy.shape
+        dy = dy.reshape(-1, shape[-1])
+        dbeta = dy.sum(axis=0)
+        dgamma = np.einsum("ij,ij->j", dy, self.xhat)
+        self.grads["gamma"][...] = dgamma
+        self.grads["beta"][...] = dbeta
+        scale = self.params["gamma"] * self.inv_std
+        if not self.training:
+            return (dy * scale).reshape(shape)
+        m = dy.shape[0]
+        dx = dy - dbeta / m
+        dx -= self.xhat * (dgamma / m)
+        dx *= scale
+        return dx.reshape(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}
