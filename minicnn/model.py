@@ -439,6 +439,20 @@ class Sequential:
         return json.dumps({"class_name": "Sequential", "format_version": FORMAT_VERSION,
                            "config": self.get_config()})
 
+    # ------------------------------------------------------------------ persistence (minicnn.saving)
+    def save(self, path):
+        """Architecture, weights, optimizer state and RNG state in one ``.npz`` file (atomic write)."""
+        from .saving import save_model
+        save_model(self, path)
+
+    def save_weights(self, path):
+        from .saving import save_weights
+        save_weights(self, path)
+
+    def load_weights(self, path):
+        from .saving import load_weights
+        load_weights(self, path)
+
     @classmethod
     def from_config(cls, config):
         unknown = set(config) - {"name", "layers", "input_shape"}
