@@ -68,8 +68,9 @@ def _format_logs(logs):
 
 class ProgressLogger(Callback):
     """verbose=1: a Keras-style bar redrawn in place on a terminal (step i/n, ETA, running loss and
-    accuracy, samples/s); when the output is not a terminal, one line per epoch, so logs carry no
-    carriage returns. verbose=2: one line per epoch."""
+    accuracy, samples/s); when the output is not a terminal, ONE line per epoch
+    (``Epoch 1/5 - 1875/1875 - 12.0s - ...``), so logs carry no carriage returns.
+    verbose=2: that one line per epoch, terminal or not."""
 
     def __init__(self, verbose=1, stream=None, interval=0.1):
         super().__init__()
@@ -86,7 +87,8 @@ class ProgressLogger(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.start = self.last_draw = time.perf_counter()
         self.samples = 0
-        if self.verbose:
+        self.drawn = False
+        if self.live:
             self.stream.write(f"Epoch {epoch + 1}/{self.epochs}\n")
             self.stream.flush()
 
@@ -98,6 +100,7 @@ class ProgressLogger(Callback):
         if now - self.last_draw < self.interval and batch + 1 < self.steps:
             return
         self.last_draw = now
+        self.drawn = True
         elapsed = now - self.start
         done = batch + 1
         width = 30
@@ -114,11 +117,17 @@ class ProgressLogger(Callback):
             return
         elapsed = time.perf_counter() - self.start
         per_step = elapsed / max(self.steps or 1, 1)
-        prefix = "\r" if self.live else ""
+        prefix = "\r" if self.live else f"Epoch {epoch + 1}/{self.epochs} - "
         self.stream.write(f"{prefix}{self.steps}/{self.steps} - {elapsed:.1f}s - {per_step * 1e3:.0f}ms/step - "
                           f"{self.samples / max(elapsed, 1e-9):.0f} samples/s - {_format_logs(logs)}"
                           + ("\x1b[K" if self.live else "") + "\n")
         self.stream.flush()
+        self.drawn = False
+
+    def on_train_end(self, logs=None):
+        if self.live and getattr(self, "drawn", False):  # stopped mid-epoch: end the bar's line
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 class _MonitorMixin:
@@ -145,8 +154,9 @@ class _MonitorMixin:
 
 
 class EarlyStopping(_MonitorMixin, Callback):
-    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs;
-    with ``restore_best_weights``, put back the weights of the best epoch."""
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs in a
+    row (``patience=2``: best at epoch 1, no better at epochs 2 and 3, stop after epoch 3, as Keras
+    does); with ``restore_best_weights``, put back the weights of the best epoch when stopping."""
 
     def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, mode="auto", restore_best_weights=False):
         super().__init__()
@@ -170,7 +180,7 @@ class EarlyStopping(_MonitorMixin, Callback):
                 self.best_weights = self.model.get_weights()
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= max(self.patience, 1):  # Keras: stop once `patience` epochs failed to improve
             self.stopped_epoch = epoch
             self.model.stop_training = True
 

@@ -42,6 +42,8 @@ class Sequential:
         self.stop_training = False
         self.history = History()
         self.rng = new_generator()
+        #: JSON-serialisable facts saved with the model (e.g. ``class_names``), see ``save``
+        self.metadata = {}
         for layer in layers or []:
             self.add(layer)
 
@@ -440,16 +442,20 @@ class Sequential:
                            "config": self.get_config()})
 
     # ------------------------------------------------------------------ persistence (minicnn.saving)
-    def save(self, path):
-        """Architecture, weights, optimizer state and RNG state in one ``.npz`` file (atomic write)."""
+    def save(self, path, metadata=None):
+        """Architecture, weights, optimizer state, RNG state and ``metadata`` (default
+        ``self.metadata``) in one ``.npz`` file written atomically to exactly ``path``, whatever
+        its suffix. ``minicnn.load_model(path)`` restores it; see ``minicnn.saving``."""
         from .saving import save_model
-        save_model(self, path)
+        save_model(self, path, metadata)
 
     def save_weights(self, path):
+        """Weights only, to exactly ``path`` (any suffix: ``"model.h5"`` works; it is an npz inside)."""
         from .saving import save_weights
         save_weights(self, path)
 
     def load_weights(self, path):
+        """Load weights written by ``save_weights`` or ``save``; ValueError on an architecture mismatch."""
         from .saving import load_weights
         load_weights(self, path)
 
