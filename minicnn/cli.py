@@ -1,15 +1,32 @@
 """The ``minicnn`` command line.
 
-    minicnn train        train the seed MNIST CNN on the built-in MNIST and print the test accuracy
-    minicnn gradcheck    check every layer's gradients against finite differences
+    minicnn train [--dataset mnist|fashion-mnist|cifar10|PATH] [--model NAME|FILE.json] [--epochs N]
+                  [--batch-size N] [--optimizer sgd|adam] [--lr LR] [--augment] [--validation-split F]
+                  [--seed N] [--limit N] [--out DIR] [--verbose 0|1|2]
+    minicnn evaluate MODEL [--dataset mnist|fashion-mnist|cifar10|PATH] [--batch-size N] [--limit N]
+    minicnn predict MODEL IMAGE... [--no-resize]
+    minicnn summary MODEL
+    minicnn gradcheck
 
-User mistakes exit with status 2 and one line on stderr, never a traceback.
+``minicnn train`` with no arguments trains the seed MNIST CNN on the built-in MNIST and prints
+the test accuracy. With ``--out DIR`` it also writes the model (``model.npz``, class names in its
+metadata), ``history.json``/``history.csv``, ``metrics.json``, every plot and ``report.html``.
+Ctrl-C during training stops after the current batch and saves ``checkpoint.npz`` into DIR (or the
+current directory). User mistakes exit with status 2 and one line on stderr, never a traceback.
 """
 import argparse
+import json
+import os
 import sys
 import time
 
 import numpy as np
+
+BUILTIN_DATASETS = ("mnist", "fashion-mnist", "cifar10")
+CHECKPOINT_NAME = "checkpoint.npz"
+MODEL_NAME = "model.npz"
+OPTIMIZER_DEFAULTS = {"sgd": {"name": "sgd", "learning_rate": 0.01, "momentum": 0.9},
+                      "adam": {"name": "adam", "learning_rate": 0.001}}
 
 
 class UsageError(Exception):
@@ -17,16 +34,29 @@ class UsageError(Exception):
 
 
 def _positive_int(text):
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
     return value
 
 
 def _positive_float(text):
-    value = float(text)
-    if not value > 0:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def _fraction(text):
+    value = _positive_float(text)
+    if not value < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1), got {text}")
     return value
 
 
@@ -34,39 +64,356 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="minicnn", description="A from-scratch CNN engine in NumPy and numba.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    train = sub.add_parser("train", help="train the seed MNIST model on the built-in MNIST")
+    train = sub.add_parser("train", help="train a model (default: the seed MNIST CNN on the built-in MNIST)")
+    train.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist, cifar10, or a folder with "
+                       "one sub-folder of images per class (default: mnist)")
+    train.add_argument("--model", default=None, help="built-in model name (mnist, cifar_small, cifar_bn) or a "
+                       "model JSON file from model.to_json() (default: mnist for the MNIST family, "
+                       "cifar_small otherwise)")
     train.add_argument("--epochs", type=_positive_int, default=5)
-    train.add_argument("--batch-size", type=_positive_int, default=32)
-    train.add_argument("--lr", type=_positive_float, default=0.01, help="SGD learning rate (momentum 0.9)")
+    train.add_argument("--batch-size", type=_positive_int, default=None,
+                       help="default: the built-in model's recommended batch size (32 for mnist)")
+    train.add_argument("--optimizer", choices=sorted(OPTIMIZER_DEFAULTS), default=None,
+                       help="default: the built-in model's recommendation (SGD momentum 0.9 for mnist)")
+    train.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default: the "
+                       "optimizer's recommended one)")
+    train.add_argument("--augment", action="store_true", help="random shifts of up to 10%% and horizontal "
+                       "flips (no flips for the MNIST digits)")
+    train.add_argument("--validation-split", type=_fraction, default=None,
+                       help="hold out this fraction of the training images for validation")
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--limit", type=_positive_int, default=None, help="train on the first N images only")
+    train.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training images "
+                       "and the first N test images (quick runs)")
+    train.add_argument("--out", default=None, help="directory for the model, history, metrics, plots and "
+                       "report.html")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1)
     train.set_defaults(func=cmd_train)
+
+    evaluate = sub.add_parser("evaluate", help="test loss, accuracy and per-class report of a saved model")
+    evaluate.add_argument("model", help="a model file written by model.save or minicnn train --out")
+    evaluate.add_argument("--dataset", default=None, help="default: the dataset the model was trained on")
+    evaluate.add_argument("--batch-size", type=_positive_int, default=256)
+    evaluate.add_argument("--limit", type=_positive_int, default=None, help="use only the first N test images")
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    predict = sub.add_parser("predict", help="top-3 classes for image files")
+    predict.add_argument("model")
+    predict.add_argument("images", nargs="+", metavar="IMAGE")
+    predict.add_argument("--no-resize", action="store_true", help="refuse images whose size differs from the "
+                         "model's input instead of resizing them (keeping the aspect ratio, zero padding)")
+    predict.set_defaults(func=cmd_predict)
+
+    summary = sub.add_parser("summary", help="print a saved model's layers and parameter counts")
+    summary.add_argument("model")
+    summary.set_defaults(func=cmd_summary)
 
     gradcheck = sub.add_parser("gradcheck", help="finite-difference check of every layer type")
     gradcheck.set_defaults(func=cmd_gradcheck)
     return parser
 
 
+# ------------------------------------------------------------------ data
+class Dataset:
+    """uint8 NHWC images and int64 labels, split into train and test, with class names."""
+
+    def __init__(self, name, train, test, class_names):
+        self.name = name
+        (self.x_train, self.y_train), (self.x_test, self.y_test) = train, test
+        self.class_names = [str(c) for c in class_names]
+
+    @property
+    def input_shape(self):
+        return tuple(self.x_test.shape[1:])
+
+
+def _with_channels(split):
+    x, y = split
+    x = np.asarray(x)
+    return (x[..., None] if x.ndim == 3 else x), np.asarray(y, dtype=np.int64)
+
+
+def load_builtin_dataset(name):
+    import minicnn.data as data
+    try:
+        if name == "mnist":
+            train, test = data.load_mnist()
+            names = data.MNIST_CLASS_NAMES
+        elif name == "fashion-mnist":
+            train, test = data.load_fashion_mnist()
+            names = data.FASHION_MNIST_CLASS_NAMES
+        else:
+            train, test, names = data.load_cifar10()
+    except (OSError, ValueError) as err:  # DownloadError is an OSError
+        raise UsageError(f"cannot load the {name} dataset: {err}") from None
+    return Dataset(name, _with_channels(train), _with_channels(test), names)
+
+
+def load_folder(path, input_shape):
+    """All images under ``path/<class>/``, resized (with padding) to ``input_shape`` (h, w, c)."""
+    from minicnn.data import load_image_folder
+    if not os.path.isdir(path):
+        raise UsageError(f"unknown dataset {path!r}: expected one of {', '.join(BUILTIN_DATASETS)} or a folder "
+                         "with one sub-folder of images per class")
+    if len(input_shape) != 3 or input_shape[-1] not in (1, 3):
+        raise UsageError(f"image folders need a model with (height, width, 1 or 3) inputs, got {input_shape}")
+    color_mode = "grayscale" if input_shape[-1] == 1 else "rgb"
+    try:
+        x, y, names = load_image_folder(path, image_size=input_shape[:2], resize="pad", color_mode=color_mode)
+    except ValueError as err:
+        raise UsageError(f"cannot load the image folder {path}: {err}") from None
+    return x, y, names
+
+
+def load_dataset_for_training(spec, input_shape, seed):
+    if spec in BUILTIN_DATASETS:
+        return load_builtin_dataset(spec)
+    from minicnn.data import train_test_split
+    x, y, names = load_folder(spec, input_shape)
+    try:
+        train, test = train_test_split(x, y, test_size=0.2, seed=seed)
+    except ValueError as err:
+        raise UsageError(f"cannot split {spec} into training and test images: {err}") from None
+    return Dataset(spec, train, test, names)
+
+
+def scale(x):
+    return x.astype(np.float32) / np.float32(255)
+
+
+# ------------------------------------------------------------------ models
+def _default_model(dataset):
+    return "mnist" if dataset in ("mnist", "fashion-mnist") else "cifar_small"
+
+
+def _builtin_input_shape(name):
+    from minicnn import architectures
+    import inspect
+    return tuple(inspect.signature(architectures.BUILTIN[name][0]).parameters["input_shape"].default)
+
+
+def _read_json_model(spec):
+    from minicnn import architectures
+    from minicnn.saving import model_from_json
+    if not os.path.isfile(spec):
+        raise UsageError(f"unknown model {spec!r}: expected one of {', '.join(sorted(architectures.BUILTIN))} "
+                         "or a model JSON file")
+    try:
+        with open(spec, encoding="utf-8") as f:
+            return model_from_json(f.read())
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise UsageError(f"cannot read the model file {spec}: {err}") from None
+
+
+def model_input_shape(spec):
+    """The input shape a built-in model or a JSON model file expects (for resizing image folders)."""
+    from minicnn import architectures
+    if spec in architectures.BUILTIN:
+        return _builtin_input_shape(spec)
+    model = _read_json_model(spec)
+    if model.input_shape is None:
+        raise UsageError(f"the model in {spec} has no input shape; it is needed to resize the images")
+    return model.input_shape
+
+
+def model_from_spec(spec, input_shape, num_classes):
+    """``(model, recommended optimizer config, batch size)`` for a built-in name or a JSON file."""
+    from minicnn import architectures
+    if spec in architectures.BUILTIN:
+        _, optimizer, batch_size = architectures.BUILTIN[spec]
+        return architectures.build(spec, input_shape, num_classes), dict(optimizer), batch_size
+    model = _read_json_model(spec)
+    if not model.built:
+        model.build(input_shape)
+    if model.input_shape != tuple(input_shape):
+        raise UsageError(f"the model in {spec} expects inputs of shape {model.input_shape}, the dataset has "
+                         f"{tuple(input_shape)}")
+    if model.output_shape != (num_classes,):
+        raise UsageError(f"the model in {spec} has output shape {model.output_shape}, the dataset has "
+                         f"{num_classes} classes")
+    return model, dict(OPTIMIZER_DEFAULTS["adam"]), 32
+
+
+def load_model_file(path):
+    import minicnn
+    try:
+        return minicnn.load_model(path)
+    except FileNotFoundError:
+        raise UsageError(f"no such model file: {path}") from None
+    except (OSError, ValueError) as err:
+        raise UsageError(f"cannot load the model {path}: {err}") from None
+
+
+def _optimizer_config(args, recommended):
+    name = args.optimizer or recommended["name"]
+    config = dict(recommended) if recommended["name"] == name else dict(OPTIMIZER_DEFAULTS[name])
+    if args.lr is not None:
+        config["learning_rate"] = args.lr
+    return config
+
+
+# ------------------------------------------------------------------ train
 def cmd_train(args):
     import minicnn
     from minicnn import architectures
 
     minicnn.set_seed(args.seed)
-    (x_train, y_train), (x_test, y_test) = minicnn.data.load_mnist()
+    if args.model is None:
+        args.model = _default_model(args.dataset)
+    if args.dataset in BUILTIN_DATASETS:
+        data = load_builtin_dataset(args.dataset)
+        input_shape = data.input_shape
+    else:
+        input_shape = model_input_shape(args.model)
+        data = load_dataset_for_training(args.dataset, input_shape, args.seed)
+    if args.out is not None:
+        _make_out_dir(args.out)
     if args.limit is not None:
-        x_train, y_train = x_train[:args.limit], y_train[:args.limit]
-    x_train = (x_train[..., None] / np.float32(255)).astype(np.float32)
-    x_test = (x_test[..., None] / np.float32(255)).astype(np.float32)
-    model = architectures.mnist()
-    model.compile(minicnn.optimizers.SGD(args.lr, momentum=0.9), "sparse_categorical_crossentropy")
-    model.summary()
+        data.x_train, data.y_train = data.x_train[:args.limit], data.y_train[:args.limit]
+        data.x_test, data.y_test = data.x_test[:args.limit], data.y_test[:args.limit]
+    model, recommended, batch_size = model_from_spec(args.model, input_shape, len(data.class_names))
+    batch_size = args.batch_size or batch_size
+    optimizer_config = _optimizer_config(args, recommended)
+    model.compile(minicnn.optimizers.from_config(optimizer_config), "sparse_categorical_crossentropy")
+    model.metadata = {"class_names": data.class_names, "dataset": args.dataset}
+    if args.verbose:
+        model.summary()
+
+    x_train, x_test = scale(data.x_train), scale(data.x_test)
+    callbacks = []
+    if args.out is not None:
+        callbacks.append(minicnn.callbacks.CSVLogger(os.path.join(args.out, "history.csv")))
     start = time.perf_counter()
-    model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size, verbose=args.verbose)
+    history = _fit(model, args, x_train, data.y_train, batch_size, callbacks)
     seconds = time.perf_counter() - start
-    loss, accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
-    print(f"trained on {len(x_train)} images for {args.epochs} epochs in {seconds:.1f} s")
-    print(f"test loss: {loss:.4f} - test accuracy: {accuracy:.4f} ({accuracy * 100:.2f}% of {len(x_test)} test images)")
+    if history.stopped_reason == "interrupted":
+        path = os.path.join(args.out or os.getcwd(), CHECKPOINT_NAME)
+        model.save(path)
+        print(f"minicnn: interrupted; checkpoint saved to {path} (resume with minicnn.load_model)",
+              file=sys.stderr)
+        return 130
+
+    loss, accuracy = model.evaluate(x_test, data.y_test, batch_size=256, verbose=0)
+    epochs_run = len(history.epoch)
+    print(f"trained on {len(x_train)} images for {epochs_run} epochs in {seconds:.1f} s")
+    print(f"test loss: {loss:.4f} - test accuracy: {accuracy:.4f} ({accuracy * 100:.2f}% of {len(x_test)} "
+          "test images)")
+    if args.out is not None:
+        settings = {"dataset": args.dataset, "model": args.model, "epochs": args.epochs, "epochs run": epochs_run,
+                    "batch size": batch_size, "optimizer": json.dumps(optimizer_config), "augment": args.augment,
+                    "validation split": args.validation_split, "seed": args.seed, "limit": args.limit,
+                    "training images": len(x_train), "test images": len(x_test),
+                    "parameters": f"{model.count_params():,}", "training time": f"{seconds:.1f} s",
+                    "minicnn version": minicnn.__version__}
+        from minicnn.report import write_run
+        write_run(args.out, model, history, x_test, data.y_test, data.class_names, settings, loss, accuracy)
+        print(f"wrote the model, history, metrics, plots and report to {args.out}/ "
+              f"(open {os.path.join(args.out, 'report.html')})")
+    return 0
+
+
+def _make_out_dir(out):
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"cannot create the output directory {out}: {err}") from None
+
+
+def _fit(model, args, x, y, batch_size, callbacks):
+    """``model.fit`` with the CLI's validation split (the last fraction, as Keras does) and augmentation."""
+    import minicnn
+    validation = None
+    if args.validation_split:
+        try:
+            (x, y), validation = minicnn.data.validation_split(x, y, args.validation_split)
+        except ValueError as err:
+            raise UsageError(f"--validation-split {args.validation_split}: {err}") from None
+    if not args.augment:
+        return model.fit(x, y, batch_size=batch_size, epochs=args.epochs, verbose=args.verbose,
+                         callbacks=callbacks, validation_data=validation)
+    flip = args.dataset != "mnist"  # a mirrored digit is not the same digit
+    flow = minicnn.data.ImageDataGenerator(0.1, 0.1, flip).flow(x, y, batch_size=batch_size, seed=args.seed)
+    return model.fit(flow, steps_per_epoch=len(flow), epochs=args.epochs, verbose=args.verbose,
+                     callbacks=callbacks, validation_data=validation)
+
+
+# ------------------------------------------------------------------ evaluate / predict / summary
+def _check_matches(model, x, class_names, source):
+    if tuple(x.shape[1:]) != tuple(model.input_shape):
+        raise UsageError(f"the model expects images of shape {tuple(model.input_shape)}, {source} has "
+                         f"{tuple(x.shape[1:])}")
+    if model.output_shape != (len(class_names),):
+        raise UsageError(f"the model has {model.output_shape[-1]} outputs, {source} has {len(class_names)} "
+                         "classes")
+
+
+def cmd_evaluate(args):
+    from minicnn import metrics
+    model = load_model_file(args.model)
+    dataset = args.dataset or model.metadata.get("dataset") or "mnist"
+    if dataset in BUILTIN_DATASETS:
+        data = load_builtin_dataset(dataset)
+        x, y, names = data.x_test, data.y_test, data.class_names
+    else:
+        x, y, names = load_folder(dataset, model.input_shape)
+    if args.limit is not None:
+        x, y = x[:args.limit], y[:args.limit]
+    _check_matches(model, x, names, f"dataset {dataset}")
+    if model.loss is None:
+        model.compile("sgd", "sparse_categorical_crossentropy")
+    x = scale(x)
+    loss, accuracy = model.evaluate(x, y, batch_size=args.batch_size, verbose=0)
+    predicted = model.predict(x, batch_size=args.batch_size).argmax(axis=-1)
+    print(f"{dataset}: {len(x)} images")
+    print(f"loss: {loss:.4f} - accuracy: {accuracy:.4f}")
+    print(metrics.classification_report(y, predicted, class_names=names, digits=4), end="")
+    return 0
+
+
+def read_image(path, input_shape, resize=True):
+    """An image file as uint8 (h, w, c) for a model with ``input_shape`` (h, w, 1 or 3)."""
+    from PIL import Image, UnidentifiedImageError
+    from minicnn.data.image_folder import _to_array  # Pillow conversion shared with load_image_folder
+    height, width, channels = input_shape
+    try:
+        with Image.open(path) as image:
+            image.load()
+    except FileNotFoundError:
+        raise UsageError(f"no such image file: {path}") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise UsageError(f"cannot read the image {path}: {err}") from None
+    if not resize and image.size != (width, height):
+        raise UsageError(f"the image {path} is {image.height}x{image.width} (height x width), the model expects "
+                         f"{height}x{width}; drop --no-resize to resize it")
+    try:
+        return _to_array(image, path, "L" if channels == 1 else "RGB", (height, width), "pad")
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def cmd_predict(args):
+    model = load_model_file(args.model)
+    shape = tuple(model.input_shape)
+    if len(shape) != 3 or shape[-1] not in (1, 3):
+        raise UsageError(f"predict needs a model with image inputs (height, width, 1 or 3), this one expects {shape}")
+    num_classes = model.output_shape[-1]
+    names = model.metadata.get("class_names") or [str(i) for i in range(num_classes)]
+    x = np.stack([read_image(path, shape, resize=not args.no_resize) for path in args.images])
+    probs = model.predict(scale(x))
+    for path, p in zip(args.images, probs):
+        top = np.argsort(-p, kind="stable")[:3]
+        print(f"{path}: " + "  ".join(f"{names[k]} ({p[k] * 100:.1f}%)" for k in top))
+    return 0
+
+
+def cmd_summary(args):
+    model = load_model_file(args.model)
+    model.summary()
+    if model.metadata.get("dataset"):
+        print(f" Trained on: {model.metadata['dataset']}")
+    if model.metadata.get("class_names"):
+        print(f" Classes: {', '.join(model.metadata['class_names'])}")
+    if model.optimizer is not None:
+        print(f" Optimizer: {json.dumps(model.optimizer.get_config())}, {model.optimizer.iterations} steps taken")
     return 0
 
 

@@ -333,7 +333,8 @@ class Sequential:
         cbs = CallbackList([self.history] + progress + list(callbacks or []), self)
         self.stop_training = False
         cbs.on_train_begin()
-        with _StopOnInterrupt() as interrupt:
+        # overflow in a diverging step is reported once by _handle_divergence, not as NumPy warnings
+        with _StopOnInterrupt() as interrupt, np.errstate(over="ignore", invalid="ignore"):
             for epoch in range(initial_epoch, epochs):
                 cbs.on_epoch_begin(epoch)
                 snapshot = [p.copy() for _, p, _ in self.parameters()]
