@@ -27,7 +27,9 @@ import math
 import numbers
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from ..kernels.jit import kernel
 
 FILL_MODES = ("nearest", "constant")
 
@@ -175,7 +177,7 @@ def shift_flip_reference(x, shift_y, shift_x, flip, fill_mode="nearest", cval=0.
     return out
 
 
-@njit(cache=True, parallel=True)
+@kernel
 def _shift_flip_kernel(x, shift_y, shift_x, flip, constant_fill, cval, out):
     """out[k, i, j] = x[k, i - dy, j' - dx] with j' = w - 1 - j if flipped else j.
 
