@@ -179,3 +179,83 @@ def avg_pool_backward(dy, x_shape, geom):
     _avg_pool_backward_kernel(np.ascontiguousarray(dy), geom.kh, geom.kw, geom.sh, geom.sw,
                               geom.pad_top, geom.pad_left, dx)
     return dx
+
+
+# ----------------------------------------------------------------------------- 2x2 / stride 2 fast path
+def is_2x2(geom):
+    """True when the window is 2x2 with stride 2 and no padding: :func:`max_pool_2x2` applies."""
+    return (geom.kh, geom.kw, geom.sh, geom.sw, geom.pad_top, geom.pad_left, geom.pad_bottom,
+            geom.pad_right) == (2, 2, 2, 2, 0, 0, 0, 0)
+
+
+@kernel
+def _max_pool_2x2_kernel(x, y, which):
+    n, h, w, c = x.shape
+    out_h, out_w = y.shape[1], y.shape[2]
+    for b in range(n):
+        for i in range(out_h):
+            for j in range(out_w):
+                for ch in range(c):
+                    best = x[b, 2 * i, 2 * j, ch]
+                    k = 0
+                    v = x[b, 2 * i, 2 * j + 1, ch]
+                    if v > best:
+                        best = v
+                        k = 1
+                    v = x[b, 2 * i + 1, 2 * j, ch]
+                    if v > best:
+                        best = v
+                        k = 2
+                    v = x[b, 2 * i + 1, 2 * j + 1, ch]
+                    if v > best:
+                        best = v
+                        k = 3
+                    y[b, i, j, ch] = best
+                    which[b, i, j, ch] = k
+
+
+@kernel
+def _max_pool_2x2_backward_kernel(dy, which, dx):
+    n, h, w, c = dx.shape
+    out_h, out_w = dy.shape[1], dy.shape[2]
+    for b in range(n):
+        for i in range(out_h):
+            for j in range(out_w):
+                for ch in range(c):
+                    g = dy[b, i, j, ch]
+                    k = which[b, i, j, ch]
+                    dx[b, 2 * i, 2 * j, ch] = g if k == 0 else 0
+                    dx[b, 2 * i, 2 * j + 1, ch] = g if k == 1 else 0
+                    dx[b, 2 * i + 1, 2 * j, ch] = g if k == 2 else 0
+                    dx[b, 2 * i + 1, 2 * j + 1, ch] = g if k == 3 else 0
+            if w > 2 * out_w:  # odd width: the last column never wins
+                for r in range(2 * i, 2 * i + 2):
+                    for q in range(2 * out_w, w):
+                        dx[b, r, q, :] = 0
+        for r in range(2 * out_h, h):  # odd height: the last row never wins
+            dx[b, r] = 0
+
+
+def max_pool_2x2(x):
+    """2x2 max pooling with stride 2, 'valid': ``(y, which)`` where ``which`` (int8, 0..3) is the
+    row-major position of the first maximum inside each window. Same ``y`` as :func:`max_pool`."""
+    n, h, w, c = x.shape
+    y = np.empty((n, h // 2, w // 2, c), dtype=x.dtype)
+    which = np.empty(y.shape, dtype=np.int8)
+    _max_pool_2x2_kernel(np.ascontiguousarray(x), y, which)
+    return y, which
+
+
+def max_pool_2x2_backward(dy, which, x_shape):
+    """Gradient of :func:`max_pool_2x2`: each dy goes to its window's first maximum, 0 elsewhere."""
+    dx = np.empty(x_shape, dtype=dy.dtype)
+    _max_pool_2x2_backward_kernel(np.ascontiguousarray(dy), which, dx)
+    return dx
+
+
+def max_pool_2x2_argmax_reference(which, x_shape):
+    """The flat ``y * W + x`` argmax of :func:`max_pool_reference` from the 2x2 window positions."""
+    n, h, w, c = x_shape
+    i = np.arange(which.shape[1])[None, :, None, None]
+    j = np.arange(which.shape[2])[None, None, :, None]
+    return (2 * i + which // 2) * w + 2 * j + which % 2

@@ -7,10 +7,16 @@ Dense over the last axis, kernel (in, out) as in Keras:
 
 Flatten: ``(N, H, W, C) -> (N, H*W*C)`` in C order (as Keras with channels_last); backward
 reshapes the gradient back.
+
+Fast path: the products go through ``kernels.blas.matmul`` (one BLAS thread for small products);
+the bias and a ReLU are applied in one in-place pass (``logits`` is then None), and the ReLU mask
+and the bias gradient in one pass on the way back.
 """
 import numpy as np
 
 from .. import initializers
+from ..kernels.blas import matmul
+from ..kernels.fused import bias_act, relu_mask_bias_grad
 from .base import ActivationMixin, Layer
 
 
@@ -42,18 +48,48 @@ class Dense(ActivationMixin, Layer):
     def forward(self, x, training=False):
         self.check_input(x)
         self.x = np.asarray(x, dtype=self.dtype)
-        z = self.x @ self.params["kernel"]
-        if self.use_bias:
-            z += self.params["bias"]
+        x2d = self.x.reshape(-1, self.x.shape[-1])
+        z = matmul(x2d, self.params["kernel"])
+        relu = self.activation == "relu"
+        bias_act(z, self.params["bias"] if self.use_bias else None, relu)
+        z = z.reshape(self.x.shape[:-1] + (self.units,))
+        if relu:  # ReLU applied in place: z is the output, kept for the backward mask
+            self.logits, self.y = None, z
+            return z
         return self._activate(z, training)
 
+    def backward(self, dy):
+        if self.activation != "relu":
+            return super().backward(dy)
+        return self._backward(dy, self.y, True)
+
     def backward_logits(self, dz):
+        return self._backward(dz, None, False)
+
+    def _backward(self, dy, y, relu):
         x2d = self.x.reshape(-1, self.x.shape[-1])
-        dz2d = dz.reshape(-1, self.units)
-        np.matmul(x2d.T, dz2d, out=self.grads["kernel"])
+        dy2d = np.ascontiguousarray(dy, dtype=self.dtype).reshape(-1, self.units)
+        if relu:
+            dz2d, db = relu_mask_bias_grad(dy2d, y.reshape(-1, self.units), True, dz=self._dz_buffer(dy2d.shape))
+        else:
+            dz2d, db = dy2d, None
+        matmul(x2d.T, dz2d, out=self.grads["kernel"])
         if self.use_bias:
-            dz2d.sum(axis=0, out=self.grads["bias"])
-        return dz @ self.params["kernel"].T if self.needs_input_grad else None
+            if db is None:
+                dz2d.sum(axis=0, out=self.grads["bias"])
+            else:
+                self.grads["bias"][...] = db
+        if not self.needs_input_grad:
+            return None
+        return matmul(dz2d, self.params["kernel"].T).reshape(self.x.shape)
+
+    def _dz_buffer(self, shape):
+        """Scratch for the masked gradient, reused across steps (never returned)."""
+        buf = getattr(self, "_dz", None)
+        size = shape[0] * shape[1]
+        if buf is None or buf.size < size or buf.dtype != self.dtype:
+            buf = self._dz = np.empty(size, dtype=self.dtype)
+        return buf[:size].reshape(shape)
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": self.activation,

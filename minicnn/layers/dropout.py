@@ -2,9 +2,13 @@
 ``1 / (1 - rate)``, so the expectation is unchanged; at inference it is the identity.
 
     mask = (u >= rate) / (1 - rate),  u ~ U[0, 1);   y = x * mask;   dx = dy * mask
+
+The layer keeps the kept/dropped flags as uint8 (``keep``) and applies them with the scale in one
+numba pass each way (``kernels.fused.dropout_apply``); ``mask`` rebuilds the float mask on demand.
 """
 import numpy as np
 
+from ..kernels.fused import dropout_apply, dropout_backward
 from ..rng import new_generator
 from .base import Layer
 
@@ -19,19 +23,26 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.seed = seed
         self.rng = new_generator(seed)
-        self.mask = None
+        self.keep = None
+
+    @property
+    def mask(self):
+        """The last training forward's ``keep / (1 - rate)`` (None after an inference call)."""
+        if self.keep is None:
+            return None
+        return self.keep.astype(self.dtype) * self.dtype.type(1.0 / (1.0 - self.rate))
 
     def forward(self, x, training=False):
         self.check_input(x)
         if not training or self.rate == 0.0:
-            self.mask = None
+            self.keep = None
             return x
-        keep = self.rng.random(x.shape, dtype=np.float32) >= self.rate
-        self.mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - self.rate))
-        return x * self.mask
+        u = self.rng.random(x.shape, dtype=np.float32)
+        y, self.keep = dropout_apply(np.asarray(x, dtype=self.dtype), u, self.rate)
+        return y
 
     def backward(self, dy):
-        return dy if self.mask is None else dy * self.mask
+        return dy if self.keep is None else dropout_backward(np.asarray(dy, dtype=self.dtype), self.keep, self.rate)
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}

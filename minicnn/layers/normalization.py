@@ -17,6 +17,7 @@ map whose backward is ``dx = dy * gamma / sqrt(moving_variance + eps)``.
 """
 import numpy as np
 
+from ..kernels.fused import batchnorm_backward_train, batchnorm_forward_train
 from .base import Layer
 
 
@@ -47,23 +48,19 @@ class BatchNormalization(Layer):
 
     def forward(self, x, training=False):
         self.check_input(x)
-        x2d = np.asarray(x, dtype=self.dtype).reshape(-1, x.shape[-1])
+        x2d = np.ascontiguousarray(x, dtype=self.dtype).reshape(-1, x.shape[-1])
         gamma, beta = self.params["gamma"], self.params["beta"]
         self.training = training
-        if training:
-            mean = x2d.mean(axis=0)
-            centered = x2d - mean
-            var = np.mean(centered * centered, axis=0)
+        if training:  # statistics and normalization in two fused passes (kernels.fused)
+            y, self.xhat, mean, var, self.inv_std = batchnorm_forward_train(x2d, gamma, beta, self.epsilon)
             m = self.momentum
             self.state["moving_mean"] *= m
             self.state["moving_mean"] += mean * (1 - m)
             self.state["moving_variance"] *= m
             self.state["moving_variance"] += var * (1 - m)
-        else:
-            centered = x2d - self.state["moving_mean"]
-            var = self.state["moving_variance"]
-        self.inv_std = (1.0 / np.sqrt(var + self.epsilon)).astype(self.dtype)
-        self.xhat = centered
+            return y.reshape(x.shape)
+        self.inv_std = (1.0 / np.sqrt(self.state["moving_variance"] + self.epsilon)).astype(self.dtype)
+        self.xhat = x2d - self.state["moving_mean"]
         self.xhat *= self.inv_std
         y = self.xhat * gamma
         y += beta
@@ -71,19 +68,15 @@ class BatchNormalization(Layer):
 
     def backward(self, dy):
         shape = dy.shape
-        dy = dy.reshape(-1, shape[-1])
-        dbeta = dy.sum(axis=0)
-        dgamma = np.einsum("ij,ij->j", dy, self.xhat)
-        self.grads["gamma"][...] = dgamma
-        self.grads["beta"][...] = dbeta
-        scale = self.params["gamma"] * self.inv_std
-        if not self.training:
-            return (dy * scale).reshape(shape)
-        m = dy.shape[0]
-        dx = dy - dbeta / m
-        dx -= self.xhat * (dgamma / m)
-        dx *= scale
-        return dx.reshape(shape)
+        dy = np.ascontiguousarray(dy, dtype=self.dtype).reshape(-1, shape[-1])
+        if self.training:
+            dx, dgamma, dbeta = batchnorm_backward_train(dy, self.xhat, self.params["gamma"], self.inv_std)
+            self.grads["gamma"][...] = dgamma
+            self.grads["beta"][...] = dbeta
+            return dx.reshape(shape)
+        self.grads["gamma"][...] = np.einsum("ij,ij->j", dy, self.xhat)
+        self.grads["beta"][...] = dy.sum(axis=0)
+        return (dy * (self.params["gamma"] * self.inv_std)).reshape(shape)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}

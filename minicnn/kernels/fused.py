@@ -1,0 +1,202 @@
+"""Fused elementwise kernels: one pass over memory where plain NumPy needs several.
+
+* ``bias_act(z, bias, relu)``: in place ``z += bias`` then, if ``relu``, ``z = max(z, 0)``;
+  z is (rows, F), bias (F,) or None.
+* ``relu_mask_bias_grad(dy, y, relu, dz, db)``: ``dz = dy * [y > 0]`` (or ``dy`` when not relu)
+  and ``db = sum of dz over rows`` (db may be None): ReLU backward and the bias gradient at once.
+* ``dropout_apply(x, u, rate)``: ``y = x * [u >= rate] / (1 - rate)`` and the flags ``[u >= rate]``
+  (uint8); ``dropout_backward(dy, keep, rate)``: ``dx = dy * keep / (1 - rate)``.
+* ``batchnorm_forward_train / batchnorm_backward_train``: per-channel statistics and normalization
+  in two passes (see :mod:`minicnn.layers.normalization` for the formulas).
+
+Each has a NumPy ``*_reference`` beside it; tests check that they agree.
+"""
+import numpy as np
+
+from .jit import kernel
+
+
+# ----------------------------------------------------------------------------- references
+def bias_act_reference(z, bias, relu):
+    out = z if bias is None else z + bias
+    return np.maximum(out, 0) if relu else out
+
+
+def relu_mask_bias_grad_reference(dy, y, relu):
+    dz = dy * (y > 0) if relu else dy.copy()
+    return dz, dz.sum(axis=0)
+
+
+def batchnorm_forward_train_reference(x2d, gamma, beta, epsilon):
+    mean = x2d.mean(axis=0)
+    var = ((x2d - mean) ** 2).mean(axis=0)
+    inv_std = 1.0 / np.sqrt(var + epsilon)
+    xhat = (x2d - mean) * inv_std
+    return xhat * gamma + beta, xhat, mean, var, inv_std
+
+
+def dropout_reference(x, u, rate):
+    keep = u >= u.dtype.type(rate)
+    return x * (keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - rate))), keep.astype(np.uint8)
+
+
+def batchnorm_backward_train_reference(dy, xhat, gamma, inv_std):
+    m = dy.shape[0]
+    dbeta = dy.sum(axis=0)
+    dgamma = (dy * xhat).sum(axis=0)
+    dx = gamma * inv_std / m * (m * dy - dbeta - xhat * dgamma)
+    return dx, dgamma, dbeta
+
+
+# ----------------------------------------------------------------------------- kernels
+@kernel
+def _bias_act_kernel(z, bias, has_bias, relu):
+    rows, f = z.shape
+    for r in range(rows):
+        for j in range(f):
+            v = z[r, j] + bias[j] if has_bias else z[r, j]
+            if relu and v < 0:
+                v = 0
+            z[r, j] = v
+
+
+@kernel
+def _relu_mask_bias_grad_kernel(dy, y, relu, dz, db):
+    rows, f = dy.shape
+    db[:] = 0
+    for r in range(rows):
+        for j in range(f):
+            g = dy[r, j]
+            if relu and not (y[r, j] > 0):
+                g = 0
+            dz[r, j] = g
+            db[j] += g
+
+
+@kernel
+def _bn_stats_kernel(x, mean, var):
+    rows, c = x.shape
+    acc = np.zeros(c, dtype=np.float64)
+    for r in range(rows):
+        for j in range(c):
+            acc[j] += x[r, j]
+    for j in range(c):
+        mean[j] = acc[j] / rows
+        acc[j] = 0.0
+    for r in range(rows):
+        for j in range(c):
+            d = x[r, j] - mean[j]
+            acc[j] += d * d
+    for j in range(c):
+        var[j] = acc[j] / rows
+
+
+@kernel
+def _bn_normalize_kernel(x, mean, inv_std, gamma, beta, xhat, y):
+    rows, c = x.shape
+    for r in range(rows):
+        for j in range(c):
+            h = (x[r, j] - mean[j]) * inv_std[j]
+            xhat[r, j] = h
+            y[r, j] = h * gamma[j] + beta[j]
+
+
+@kernel
+def _bn_backward_kernel(dy, xhat, scale, dgamma, dbeta, dx):
+    rows, c = dy.shape
+    sg = np.zeros(c, dtype=np.float64)
+    sb = np.zeros(c, dtype=np.float64)
+    for r in range(rows):
+        for j in range(c):
+            g = dy[r, j]
+            sb[j] += g
+            sg[j] += g * xhat[r, j]
+    for j in range(c):
+        dgamma[j] = sg[j]
+        dbeta[j] = sb[j]
+        sb[j] = sb[j] / rows
+        sg[j] = sg[j] / rows
+    for r in range(rows):
+        for j in range(c):
+            dx[r, j] = (dy[r, j] - sb[j] - xhat[r, j] * sg[j]) * scale[j]
+
+
+@kernel
+def _dropout_kernel(x, u, rate, scale, y, keep):
+    flat_x = x.reshape(-1)
+    flat_u = u.reshape(-1)
+    flat_y = y.reshape(-1)
+    flat_k = keep.reshape(-1)
+    for i in range(flat_x.size):
+        if flat_u[i] >= rate:
+            flat_k[i] = 1
+            flat_y[i] = flat_x[i] * scale
+        else:
+            flat_k[i] = 0
+            flat_y[i] = 0
+
+
+@kernel
+def _dropout_backward_kernel(dy, keep, scale, dx):
+    flat_dy = dy.reshape(-1)
+    flat_k = keep.reshape(-1)
+    flat_dx = dx.reshape(-1)
+    for i in range(flat_dy.size):
+        flat_dx[i] = flat_dy[i] * scale if flat_k[i] else 0
+
+
+# ----------------------------------------------------------------------------- wrappers
+def bias_act(z, bias, relu):
+    """In place on the C-contiguous 2-D ``z``; returns ``z``."""
+    _bias_act_kernel(z, z[0, :0] if bias is None else bias, bias is not None, relu)
+    return z
+
+
+def relu_mask_bias_grad(dy, y, relu, dz=None, db=None):
+    """Returns ``(dz, db)``; ``dz``/``db`` may be preallocated (``dz`` may be ``dy`` itself)."""
+    dy = np.ascontiguousarray(dy)
+    dz = np.empty_like(dy) if dz is None else dz
+    db = np.empty(dy.shape[1], dtype=dy.dtype) if db is None else db
+    _relu_mask_bias_grad_kernel(dy, dy if y is None else y, relu, dz, db)
+    return dz, db
+
+
+def batchnorm_forward_train(x2d, gamma, beta, epsilon):
+    """Returns ``(y, xhat, mean, var, inv_std)`` for the C-contiguous (rows, C) ``x2d``."""
+    c = x2d.shape[1]
+    mean = np.empty(c, dtype=x2d.dtype)
+    var = np.empty(c, dtype=x2d.dtype)
+    _bn_stats_kernel(x2d, mean, var)
+    inv_std = (1.0 / np.sqrt(var + epsilon)).astype(x2d.dtype)
+    xhat = np.empty_like(x2d)
+    y = np.empty_like(x2d)
+    _bn_normalize_kernel(x2d, mean, inv_std, gamma, beta, xhat, y)
+    return y, xhat, mean, var, inv_std
+
+
+def batchnorm_backward_train(dy, xhat, gamma, inv_std):
+    """Returns ``(dx, dgamma, dbeta)``."""
+    dy = np.ascontiguousarray(dy)
+    c = dy.shape[1]
+    dgamma = np.empty(c, dtype=dy.dtype)
+    dbeta = np.empty(c, dtype=dy.dtype)
+    dx = np.empty_like(dy)
+    _bn_backward_kernel(dy, xhat, (gamma * inv_std).astype(dy.dtype), dgamma, dbeta, dx)
+    return dx, dgamma, dbeta
+
+
+def dropout_apply(x, u, rate):
+    """``(y, keep)`` with ``keep = u >= rate`` (uint8) and ``y = x * keep / (1 - rate)``."""
+    x = np.ascontiguousarray(x)
+    y = np.empty_like(x)
+    keep = np.empty(x.shape, dtype=np.uint8)
+    u = np.ascontiguousarray(u)
+    _dropout_kernel(x, u, u.dtype.type(rate), x.dtype.type(1.0 / (1.0 - rate)), y, keep)
+    return y, keep
+
+
+def dropout_backward(dy, keep, rate):
+    dy = np.ascontiguousarray(dy)
+    dx = np.empty_like(dy)
+    _dropout_backward_kernel(dy, keep, dy.dtype.type(1.0 / (1.0 - rate)), dx)
+    return dx

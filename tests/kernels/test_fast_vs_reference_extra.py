@@ -1,0 +1,176 @@
+"""The fused/fast kernels added for speed agree with their plain references (no timing here)."""
+import numpy as np
+import pytest
+
+from minicnn.kernels import blas, fused, max_pool, max_pool_reference
+from minicnn.kernels.padding import WindowGeometry
+from minicnn.kernels.pooling import (is_2x2, max_pool_2x2, max_pool_2x2_argmax_reference, max_pool_2x2_backward,
+                                     max_pool_backward_reference)
+from minicnn.layers import BatchNormalization, Conv2D, Dense, Dropout
+import minicnn.kernels.conv as conv_kernels
+
+RNG = np.random.default_rng(1234)
+DTYPES = [np.float32, np.float64]
+
+
+def tol(dtype):
+    return dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 5), (300, 200, 70), (2000, 288, 64)])
+def test_blas_matmul_matches_numpy_single_and_multithreaded(shape, monkeypatch):
+    m, k, n = shape
+    a = RNG.standard_normal((m, k)).astype(np.float32)
+    b = RNG.standard_normal((k, n)).astype(np.float32)
+    expected = a.astype(np.float64) @ b
+    for threshold in (0.0, float("inf")):
+        monkeypatch.setattr(blas, "MULTITHREAD_MIN_FLOPS", threshold)
+        np.testing.assert_allclose(blas.matmul(a, b), expected, rtol=1e-4, atol=1e-3)
+        out = np.empty((k, k), np.float32)  # a transposed operand and an out= buffer
+        assert blas.matmul(a.T, a, out=out) is out
+        np.testing.assert_allclose(out, a.T.astype(np.float64) @ a, rtol=1e-4, atol=1e-2)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_bias_act(dtype, relu, with_bias):
+    z = RNG.standard_normal((37, 11)).astype(dtype)
+    bias = RNG.standard_normal(11).astype(dtype) if with_bias else None
+    expected = fused.bias_act_reference(z, bias, relu)
+    np.testing.assert_allclose(fused.bias_act(z.copy(), bias, relu), expected, **tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("relu", [False, True])
+def test_relu_mask_bias_grad(dtype, relu):
+    dy = RNG.standard_normal((53, 7)).astype(dtype)
+    y = np.maximum(RNG.standard_normal((53, 7)), 0).astype(dtype)  # exact zeros included
+    dz_ref, db_ref = fused.relu_mask_bias_grad_reference(dy, y, relu)
+    dz, db = fused.relu_mask_bias_grad(dy, y, relu)
+    np.testing.assert_allclose(dz, dz_ref, **tol(dtype))
+    np.testing.assert_allclose(db, db_ref, **tol(dtype))
+    buf = np.empty_like(dy)
+    dz2, _ = fused.relu_mask_bias_grad(dy, y, relu, dz=buf)
+    assert dz2 is buf
+    np.testing.assert_array_equal(dz2, dz)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_batchnorm_kernels(dtype):
+    x = (3 + 2 * RNG.standard_normal((200, 6))).astype(dtype)
+    gamma = RNG.standard_normal(6).astype(dtype)
+    beta = RNG.standard_normal(6).astype(dtype)
+    for got, want in zip(fused.batchnorm_forward_train(x, gamma, beta, 1e-3),
+                         fused.batchnorm_forward_train_reference(x, gamma, beta, 1e-3)):
+        np.testing.assert_allclose(got, want, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-5)
+    _, xhat, _, _, inv_std = fused.batchnorm_forward_train_reference(x, gamma, beta, 1e-3)
+    dy = RNG.standard_normal(x.shape).astype(dtype)
+    for got, want in zip(fused.batchnorm_backward_train(dy, xhat.astype(dtype), gamma, inv_std.astype(dtype)),
+                         fused.batchnorm_backward_train_reference(dy, xhat, gamma, inv_std)):
+        np.testing.assert_allclose(got, want, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_dropout_kernels(dtype):
+    x = RNG.standard_normal((4, 5, 6)).astype(dtype)
+    u = RNG.random((4, 5, 6), dtype=np.float32)
+    y, keep = fused.dropout_apply(x, u, 0.3)
+    y_ref, keep_ref = fused.dropout_reference(x, u, 0.3)
+    np.testing.assert_array_equal(keep, keep_ref)
+    np.testing.assert_allclose(y, y_ref, **tol(dtype))
+    dy = RNG.standard_normal(x.shape).astype(dtype)
+    np.testing.assert_allclose(fused.dropout_backward(dy, keep, 0.3), dy * keep * dtype(1 / 0.7), **tol(dtype))
+
+
+@pytest.mark.parametrize("shape", [(2, 4, 6, 3), (3, 7, 5, 2), (1, 13, 13, 4), (2, 2, 3, 1)])
+@pytest.mark.parametrize("ties", [False, True])
+def test_max_pool_2x2_matches_reference(shape, ties):
+    x = RNG.standard_normal(shape).astype(np.float32)
+    if ties:
+        x = np.round(x).astype(np.float32)  # many equal values: the first maximum must win
+    geom = WindowGeometry(shape[1], shape[2], (2, 2), (2, 2), "valid")
+    assert is_2x2(geom)
+    y_ref, argmax_ref = max_pool_reference(x, geom)
+    y, which = max_pool_2x2(x)
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(max_pool_2x2_argmax_reference(which, shape), argmax_ref)
+    dy = RNG.standard_normal(y.shape).astype(np.float32)
+    np.testing.assert_array_equal(max_pool_2x2_backward(dy, which, shape),
+                                  max_pool_backward_reference(dy, argmax_ref, shape))
+
+
+def test_is_2x2_only_for_the_plain_case():
+    assert not is_2x2(WindowGeometry(7, 7, (2, 2), (2, 2), "same"))  # odd size: padded
+    assert not is_2x2(WindowGeometry(8, 8, (2, 2), (1, 1), "valid"))
+    assert not is_2x2(WindowGeometry(8, 8, (3, 3), (2, 2), "valid"))
+
+
+def _conv_reference_grads(layer, x, dy):
+    """Output and gradients of a Conv2D from the reference kernels, in float64."""
+    k, b = layer.params["kernel"].astype(np.float64), layer.params["bias"].astype(np.float64)
+    z = conv_kernels.conv2d_reference(x.astype(np.float64), k, b, layer.geom)
+    y = np.maximum(z, 0) if layer.activation == "relu" else z
+    dz = dy * (z > 0) if layer.activation == "relu" else dy
+    from minicnn.kernels import col2im_reference, im2col_reference
+    cols = im2col_reference(x.astype(np.float64), layer.geom)
+    dk = (cols.T @ dz.reshape(-1, k.shape[3])).reshape(k.shape)
+    dx = col2im_reference(dz.reshape(-1, k.shape[3]) @ k.reshape(-1, k.shape[3]).T, x.shape, layer.geom)
+    return y, dk, dz.sum(axis=(0, 1, 2)), dx
+
+
+@pytest.mark.parametrize("activation", [None, "relu"])
+@pytest.mark.parametrize("padding,strides", [("valid", 1), ("same", 1), ("same", 2), ("valid", 3)])
+@pytest.mark.parametrize("budget", [None, 1])  # 1 byte: one sample per chunk (the chunked path)
+def test_conv_layer_fast_paths_match_reference(activation, padding, strides, budget, monkeypatch):
+    if budget is not None:
+        monkeypatch.setattr(conv_kernels, "COLS_BUDGET_BYTES", budget)
+    layer = Conv2D(4, (3, 2), strides=strides, padding=padding, activation=activation)
+    layer.build((7, 6, 3))
+    layer.params["bias"][...] = RNG.standard_normal(4).astype(np.float32)
+    x = RNG.standard_normal((3, 7, 6, 3)).astype(np.float32)
+    for _ in range(2):  # buffers reused on the second step
+        y = layer.forward(x, training=True)
+        dy = RNG.standard_normal(y.shape).astype(np.float32)
+        y_ref, dk_ref, db_ref, dx_ref = _conv_reference_grads(layer, x, dy)
+        y_copy = y.copy()
+        dx = layer.backward(dy)
+        np.testing.assert_allclose(y, y_ref, rtol=1e-4, atol=1e-5)
+        np.testing.assert_array_equal(y, y_copy)  # backward leaves the returned output alone
+        np.testing.assert_allclose(layer.grads["kernel"], dk_ref, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(layer.grads["bias"], db_ref, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(dx, dx_ref, rtol=1e-4, atol=1e-4)
+
+
+def test_outputs_are_not_overwritten_by_the_next_call():
+    """Layers reuse scratch buffers, never the arrays they return."""
+    for layer, shape in ((Conv2D(3, 3, activation="relu"), (6, 6, 2)), (Dense(5, activation="relu"), (4,)),
+                         (BatchNormalization(), (3, 3, 2)), (Dropout(0.5, seed=0), (8,))):
+        layer.build(shape)
+        x1 = RNG.standard_normal((4,) + shape).astype(np.float32)
+        x2 = RNG.standard_normal((4,) + shape).astype(np.float32)
+        y1 = layer.forward(x1, training=True)
+        dx1 = layer.backward(np.ones_like(y1))
+        y1_copy, dx1_copy = y1.copy(), dx1.copy()
+        y2 = layer.forward(x2, training=True)
+        layer.backward(2 * np.ones_like(y2))
+        np.testing.assert_array_equal(y1, y1_copy)
+        np.testing.assert_array_equal(dx1, dx1_copy)
+
+
+@pytest.mark.parametrize("activation", [None, "relu", "softmax"])
+def test_dense_fast_path_matches_numpy(activation):
+    layer = Dense(6, activation=activation)
+    layer.build((9,))
+    layer.params["bias"][...] = RNG.standard_normal(6).astype(np.float32)
+    x = RNG.standard_normal((5, 9)).astype(np.float32)
+    y = layer.forward(x, training=True)
+    z = x.astype(np.float64) @ layer.params["kernel"] + layer.params["bias"]
+    if activation == "relu":
+        np.testing.assert_allclose(y, np.maximum(z, 0), rtol=1e-5, atol=1e-6)
+        dy = RNG.standard_normal(y.shape).astype(np.float32)
+        dz = dy * (z > 0)
+        dx = layer.backward(dy)
+        np.testing.assert_allclose(layer.grads["kernel"], x.T.astype(np.float64) @ dz, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(layer.grads["bias"], dz.sum(0), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(dx, dz @ layer.params["kernel"].T, rtol=1e-4, atol=1e-5)
