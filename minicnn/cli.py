@@ -428,7 +428,8 @@ def main(argv=None):
     try:
         return args.func(args)
     except UsageError as err:
-        print(f"minicnn: error: {err}", file=sys.stderr)
+        message = " ".join(str(err).split())  # one line, even for multi-line messages from the loaders
+        print(f"minicnn: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("minicnn: interrupted", file=sys.stderr)
