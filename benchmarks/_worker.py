@@ -132,7 +132,8 @@ def run_minicnn(spec):
     clock = StepClock()
     Clock = clock.callback_class(Callback)
 
-    result = {"version": getattr(minicnn, "__version__", "?"), "t_import": t_import}
+    result = {"version": getattr(minicnn, "__version__", "?"), "t_import": t_import,
+              "minicnn_path": os.path.dirname(minicnn.__file__)}
     if spec["mode"] == "startup":
         model.fit(xtr[:batch * 2], ytr[:batch * 2], batch_size=batch, epochs=1, verbose=0, callbacks=[Clock()])
         result["first_step_begin"] = clock.first_begin

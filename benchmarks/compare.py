@@ -76,7 +76,9 @@ def run_child(spec, env_extra=None, timeout=3600, baseline_tree=None):
     env["PYTHONPATH"] = os.pathsep.join(p for p in first + [ROOT, env.get("PYTHONPATH")] if p)
     env.update(env_extra or {})
     spec = dict(spec, t_spawn=time.time())
-    proc = subprocess.run([sys.executable, "-m", "benchmarks._worker", json.dumps(spec)], env=env, cwd=ROOT,
+    # ``-m`` puts the working directory first on sys.path: the baseline's minicnn must win there
+    cwd = baseline_tree if first else ROOT
+    proc = subprocess.run([sys.executable, "-m", "benchmarks._worker", json.dumps(spec)], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
