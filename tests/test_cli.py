@@ -44,6 +44,7 @@ def test_train_out_writes_every_file(run):
     assert {name for name, _ in PLOTS} <= names
     history = json.loads((run / "history.json").read_text())
     assert history["epoch"] == [0, 1] and len(history["history"]["val_loss"]) == 2
+    assert history["history"]["learning_rate"] == [0.01, 0.01]  # step schedule: halving starts at epoch 4
     assert len((run / "history.csv").read_text().splitlines()) == 3
     metrics = json.loads((run / "metrics.json").read_text())
     assert 0.0 <= metrics["test_accuracy"] <= 1.0 and metrics["test_loss"] > 0
