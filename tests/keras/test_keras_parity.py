@@ -12,6 +12,7 @@ then, which moves a gradient by ~1e-3 although both are right (seen with cifar_b
 ReLU inputs at 9e-7). Float32 runs agree to about 1e-5 otherwise.
 """
 import os
+import zlib
 
 import numpy as np
 import pytest
@@ -190,7 +191,7 @@ LAYER_CASES = {
 @pytest.mark.parametrize("case", sorted(LAYER_CASES))
 def test_layer_forward_and_gradients(case, training):
     make, shape = LAYER_CASES[case]
-    rng = np.random.default_rng(abs(hash(case)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(case.encode()))
     model = tiny(make(), shape)
     randomize_bn(model, rng)
     check_pair(model, rng, n=5, training=training)
