@@ -10,15 +10,13 @@
 from . import callbacks, data, gradcheck, initializers, layers, losses, metrics, optimizers, plots
 from .model import Sequential
 from .rng import set_seed
+from .saving import model_from_json
 
 __version__ = "0.1.0"
 
 
-def load_model(path):
-    """Rebuild a model saved with ``model.save(path)``."""
-    from .saving import load_model as _load
-    return _load(path)
+from .saving import load_model
 
 
-__all__ = ["Sequential", "layers", "optimizers", "losses", "callbacks", "load_model", "set_seed", "data",
+__all__ = ["Sequential", "layers", "optimizers", "losses", "callbacks", "load_model", "model_from_json", "set_seed", "data",
            "gradcheck", "metrics", "plots", "initializers"]

@@ -378,23 +378,21 @@ def cmd_evaluate(args):
 
 def read_image(path, input_shape, resize=True):
     """An image file as uint8 (h, w, c) for a model with ``input_shape`` (h, w, 1 or 3)."""
-    from PIL import Image, UnidentifiedImageError
-    from minicnn.data.image_folder import _to_array  # Pillow conversion shared with load_image_folder
+    from minicnn.data import load_image
     height, width, channels = input_shape
+    color_mode = "grayscale" if channels == 1 else "rgb"
     try:
-        with Image.open(path) as image:
-            image.load()
-    except FileNotFoundError:
-        raise UsageError(f"no such image file: {path}") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-        raise UsageError(f"cannot read the image {path}: {err}") from None
-    if not resize and image.size != (width, height):
-        raise UsageError(f"the image {path} is {image.height}x{image.width} (height x width), the model expects "
-                         f"{height}x{width}; drop --no-resize to resize it")
-    try:
-        return _to_array(image, path, "L" if channels == 1 else "RGB", (height, width), "pad")
-    except ValueError as err:
+        image = load_image(path, color_mode=color_mode)
+        if image.shape[:2] != (height, width):
+            if not resize:
+                raise UsageError(f"the image {path} is {image.shape[0]}x{image.shape[1]} (height x width), the "
+                                 f"model expects {height}x{width}; drop --no-resize to resize it")
+            image = load_image(path, image_size=(height, width), resize="pad", color_mode=color_mode)
+    except FileNotFoundError as err:
         raise UsageError(str(err)) from None
+    except ValueError as err:
+        raise UsageError(f"cannot read the image {path}: {err}") from None
+    return image
 
 
 def cmd_predict(args):

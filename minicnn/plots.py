@@ -174,7 +174,11 @@ def plot_history(history, path=None) -> Figure:
         ax.set_title(title)
         ax.set_xlabel("Epoch")
         ax.set_ylabel(title)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        epochs_shown = max((len(hist[k]) for k in (metric, f"val_{metric}") if k in hist), default=0)
+        if 0 < epochs_shown <= 20:
+            ax.set_xticks(np.arange(1, epochs_shown + 1))
+        else:
+            ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(True, alpha=0.3)
         ax.legend()
     fig.suptitle("Training history")

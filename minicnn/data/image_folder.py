@@ -128,6 +128,26 @@ def _open_image(file, skipped):
         raise ValueError(f"{file}: cannot decode image ({err})") from err
 
 
+def load_image(path, image_size=None, resize="pad", color_mode="rgb"):
+    """One image file as uint8 (height, width, 3 or 1), converted and resized exactly as
+    :func:`load_image_folder` does. A file Pillow cannot decode raises ValueError naming it."""
+    if resize not in RESIZE_MODES:
+        raise ValueError(f"resize must be one of {RESIZE_MODES}, got {resize!r}")
+    if color_mode not in COLOR_MODES:
+        raise ValueError(f"color_mode must be one of {tuple(COLOR_MODES)}, got {color_mode!r}")
+    if image_size is not None:
+        image_size = _check_image_size(image_size)
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such image file: {path}")
+    try:
+        with Image.open(path) as image:
+            image.load()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+        raise ValueError(f"{path}: cannot decode image ({err})") from err
+    return _to_array(image, path, COLOR_MODES[color_mode], image_size, resize)
+
+
 def _to_array(image, file, pil_mode, image_size, resize):
     """Convert the PIL image read from ``file`` to uint8 (h, w, channels), resized."""
     if image.mode == "P":
