@@ -1,5 +1,7 @@
+import os
 import tarfile
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -7,7 +9,9 @@ from PIL import Image
 
 from minicnn.data.image_folder import load_image_folder
 
-CIFAR_JPEG_TAR = "/work/shared/data/cifar-10-jpeg.tar.gz"
+# The CIFAR-10 JPEG tree: $MINICNN_CIFAR_JPEG (set by .ci/run), else ../shared/data beside the checkout.
+CIFAR_JPEG_TAR = os.environ.get("MINICNN_CIFAR_JPEG") or str(
+    Path(__file__).resolve().parents[3] / "shared" / "data" / "cifar-10-jpeg.tar.gz")
 
 
 def _save(path, array, mode=None, **kwargs):
@@ -153,3 +157,17 @@ def test_part_of_real_cifar_jpeg_tree(tmp_path):
     np.testing.assert_array_equal(x[10], reference)
     small, _, _ = load_image_folder(tmp_path / "train", image_size=(16, 16), color_mode="grayscale")
     assert small.shape == (20, 16, 16, 1)
+
+
+def test_load_image_converts_one_file_like_the_folder_loader(tmp_path):
+    from minicnn.data import load_image
+    _save(tmp_path / "a" / "wide.png", _rgb(10, 20, 200))
+    (x, _, _) = load_image_folder(tmp_path, image_size=(8, 8), resize="pad")
+    single = load_image(tmp_path / "a" / "wide.png", image_size=(8, 8), resize="pad")
+    np.testing.assert_array_equal(single, x[0])
+    assert load_image(tmp_path / "a" / "wide.png", color_mode="grayscale").shape == (10, 20, 1)
+    with pytest.raises(FileNotFoundError, match="no such image file"):
+        load_image(tmp_path / "missing.png")
+    (tmp_path / "bad.jpg").write_bytes(b"not a jpeg")
+    with pytest.raises(ValueError, match="bad.jpg: cannot decode image"):
+        load_image(tmp_path / "bad.jpg")
