@@ -25,7 +25,7 @@ import _common
 from minicnn import architectures, optimizers, plots
 from minicnn.data import ImageDataGenerator
 
-MODES = {"smoke": dict(train_size=256, test_size=128, epochs=1),
+MODES = {"smoke": dict(train_size=64, test_size=32, epochs=1),
          "fast": dict(train_size=1000, test_size=500, epochs=1),
          "full": dict(train_size=50000, test_size=10000, epochs=14)}
 AUGMENTED_FULL_EPOCHS = 30

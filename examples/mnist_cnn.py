@@ -22,7 +22,7 @@ import _common
 from minicnn import architectures, optimizers, plots
 from minicnn.data import load_mnist, scale_images
 
-MODES = {"smoke": dict(train_size=300, test_size=200, epochs=1),
+MODES = {"smoke": dict(train_size=128, test_size=64, epochs=1),
          "fast": dict(train_size=3000, test_size=2000, epochs=1),
          "full": dict(train_size=60000, test_size=10000, epochs=10)}
 BATCH_SIZE = 32

@@ -1,0 +1,132 @@
+"""The examples' models trained in Keras (TensorFlow backend) on the same data, for comparison.
+
+Same architecture (layer for layer), same optimizer and batch size, same data subsets and scaling
+as the matching minicnn example, and with ``--augment`` the very same augmentation (minicnn's
+``ImageDataGenerator.flow`` feeds Keras's ``fit``). TensorFlow is limited to 2 threads.
+
+    python examples/keras_reference.py mnist --epochs 10                 # as mnist_cnn.py --full
+    python examples/keras_reference.py cifar_small --epochs 10           # as cifar10_small.py --full
+    python examples/keras_reference.py cifar_bn --epochs 14              # as cifar10_bn.py --full
+    python examples/keras_reference.py cifar_bn --epochs 30 --augment    # as cifar10_bn.py --full --augment
+    python examples/keras_reference.py cifar_deep --epochs 50            # as cifar10_deep.py --full
+    options: --train-size N (default: all), --test-size N (default: all 10,000), --seed S
+
+Prints ``KERAS <model>: test accuracy ... s/epoch ...`` (seconds of training per epoch, validation
+excluded) and one line per epoch. Needs tensorflow/keras installed; minicnn itself never does.
+"""
+import argparse
+import math
+import os
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+import _common  # noqa: E402
+from cifar10_bn import augmentation  # noqa: E402
+from cifar10_deep import BLOCK_FILTERS, CONVS_PER_BLOCK  # noqa: E402
+from minicnn.data import load_mnist, scale_images  # noqa: E402
+
+THREADS = 2
+RECIPES = {  # model -> (optimizer name, learning rate, momentum, batch size)
+    "mnist": ("sgd", 0.01, 0.9, 32),
+    "cifar_small": ("adam", 0.001, None, 32),
+    "cifar_bn": ("adam", 0.001, None, 64),
+    "cifar_deep": ("adam", 0.001, None, 64),
+}
+
+
+def build(name, keras):
+    L = keras.layers
+    if name == "mnist":
+        layers = [L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2), L.Flatten(),
+                  L.Dense(100, activation="relu")]
+        shape = (28, 28, 1)
+    elif name == "cifar_small":
+        layers = [L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2), L.Conv2D(64, 3, activation="relu"),
+                  L.MaxPooling2D(2), L.Conv2D(64, 3, activation="relu"), L.Flatten(), L.Dense(64, activation="relu")]
+        shape = (32, 32, 3)
+    elif name == "cifar_bn":
+        layers = []
+        for filters, rate in ((32, 0.3), (64, 0.5), (128, 0.5)):
+            layers += [L.Conv2D(filters, 3, activation="relu", padding="same"), L.BatchNormalization(),
+                       L.Conv2D(filters, 3, activation="relu", padding="same"), L.BatchNormalization(),
+                       L.MaxPooling2D(2), L.Dropout(rate)]
+        layers += [L.Flatten(), L.Dense(128, activation="relu"), L.Dropout(0.5)]
+        shape = (32, 32, 3)
+    else:  # cifar_deep, as examples/cifar10_deep.py
+        layers = []
+        for filters in BLOCK_FILTERS:
+            for _ in range(CONVS_PER_BLOCK):
+                layers += [L.Conv2D(filters, 3, activation="relu", padding="same"), L.BatchNormalization()]
+            layers += [L.MaxPooling2D(2), L.Dropout(0.2)]
+        layers += [L.Flatten(), L.Dense(1024, activation="relu"), L.Dropout(0.2)]
+        shape = (32, 32, 3)
+    return keras.Sequential([keras.Input(shape)] + layers + [L.Dense(10, activation="softmax")], name=name)
+
+
+def load(name, train_size, test_size):
+    if name == "mnist":
+        (x_train, y_train), (x_test, y_test) = load_mnist()
+        x_train, y_train = _common.subset(x_train, y_train, train_size)
+        x_test, y_test = _common.subset(x_test, y_test, test_size)
+        return (scale_images(x_train)[..., None], y_train), (scale_images(x_test)[..., None], y_test)
+    (x_train, y_train), (x_test, y_test), _ = _common.load_cifar10_scaled(train_size, test_size)
+    return (x_train, y_train), (x_test, y_test)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python examples/keras_reference.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", choices=sorted(RECIPES))
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--train-size", type=int, default=60000)
+    parser.add_argument("--test-size", type=int, default=10000)
+    parser.add_argument("--augment", action="store_true")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(THREADS)
+    tf.config.threading.set_inter_op_parallelism_threads(THREADS)
+    import keras
+    keras.utils.set_random_seed(args.seed)
+
+    (x_train, y_train), (x_test, y_test) = load(args.model, args.train_size, args.test_size)
+    opt_name, lr, momentum, batch_size = RECIPES[args.model]
+    optimizer = keras.optimizers.SGD(lr, momentum=momentum) if opt_name == "sgd" else keras.optimizers.Adam(lr)
+    model = build(args.model, keras)
+    model.compile(optimizer, "sparse_categorical_crossentropy", metrics=["accuracy"])
+    print(f"Keras {keras.__version__}, TensorFlow {tf.__version__}, {THREADS} threads; {args.model}: "
+          f"{model.count_params():,} params, {len(x_train)} training and {len(x_test)} test images", flush=True)
+
+    class Timer(keras.callbacks.Callback):
+        seconds = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = self.last = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.last = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(self.last - self.start)
+            print(f"epoch {epoch + 1}: {self.seconds[-1]:.1f}s train, loss {logs['loss']:.4f}, "
+                  f"accuracy {logs['accuracy']:.4f}, test accuracy {logs['val_accuracy']:.4f}", flush=True)
+
+    common = dict(epochs=args.epochs, validation_data=(x_test, y_test), callbacks=[Timer()], verbose=0)
+    if args.augment:
+        flow = augmentation().flow(x_train, y_train, batch_size=batch_size, seed=args.seed)
+        model.fit((batch for batch in flow), steps_per_epoch=math.ceil(len(x_train) / batch_size), **common)
+    else:
+        model.fit(x_train, y_train, batch_size=batch_size, **common)
+    accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)[1]
+    print(f"KERAS {args.model}{' augmented' if args.augment else ''}: test accuracy {accuracy:.4f} on "
+          f"{len(x_test)} test images after {args.epochs} epoch(s) of {len(x_train)} images, "
+          f"{np.mean(Timer.seconds):.1f} s/epoch (training only)", flush=True)
+
+
+if __name__ == "__main__":
+    main()

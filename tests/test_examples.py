@@ -1,0 +1,124 @@
+"""Every example lesson runs end to end in its --smoke mode (a few dozen images, one epoch) and
+writes its pictures. The examples run in this process (``main(argv)``), which spares an
+interpreter start and the imports per example. CIFAR-based ones skip without CIFAR-10 in
+``$MINICNN_DATA``."""
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture(scope="module")
+def examples_path():
+    sys.path.insert(0, str(EXAMPLES))
+    yield
+    sys.path.remove(str(EXAMPLES))
+
+
+def load(name):
+    return importlib.import_module(name)
+
+
+def needs_cifar():
+    if not load("_common").cifar10_available():
+        pytest.skip("CIFAR-10 is not in $MINICNN_DATA (build it with ../shared/data/build_cifar10.py)")
+
+
+def assert_pictures(out, *names):
+    for name in names:
+        path = out / name
+        assert path.is_file() and path.stat().st_size > 1000, f"{path} missing or empty"
+
+
+def run_training_example(name, tmp_path, *extra):
+    load(name).main(["--smoke", "--out", str(tmp_path), *extra])
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["mode"] == "smoke" and results["epochs_run"] == 1
+    assert 0.0 <= results["test_accuracy"] <= 1.0 and results["seconds_per_epoch"] > 0
+    assert len(json.loads((tmp_path / "history.json").read_text())) == 1
+    assert_pictures(tmp_path, "learning_curves.png", "predictions.png", "confusion_matrix.png")
+    return results
+
+
+def test_mnist_cnn(examples_path, tmp_path, capsys):
+    run_training_example("mnist_cnn", tmp_path)
+    assert_pictures(tmp_path, "samples.png")
+    assert "RESULT mnist_cnn [smoke]: test accuracy" in capsys.readouterr().out
+
+
+def test_cifar10_small(examples_path, tmp_path):
+    needs_cifar()
+    results = run_training_example("cifar10_small", tmp_path)
+    assert results["params"] == 122570 and results["test_images"] == 64
+    assert_pictures(tmp_path, "samples.png")
+
+
+def test_cifar10_bn_augmented(examples_path, tmp_path):
+    needs_cifar()
+    assert run_training_example("cifar10_bn", tmp_path, "--augment")["augment"] is True
+    assert_pictures(tmp_path, "samples.png")
+
+
+def test_cifar10_deep(examples_path, tmp_path):
+    needs_cifar()
+    run_training_example("cifar10_deep", tmp_path)
+    assert_pictures(tmp_path, "augmented.png")
+
+
+def test_sharpened_cifar_compares_with_plain(examples_path, tmp_path):
+    needs_cifar()
+    results = run_training_example("sharpened_cifar", tmp_path)
+    assert 0.0 <= results["plain_test_accuracy"] <= 1.0
+    assert_pictures(tmp_path, "plain_vs_sharpened.png")
+
+
+def test_sharpen_images_matches_one_by_one(examples_path):
+    import numpy as np
+    from minicnn import filters
+    x = np.random.default_rng(0).integers(0, 256, size=(3, 8, 9, 3), dtype=np.uint8)
+    batched = load("sharpened_cifar").sharpen_images(x)
+    for k in range(3):
+        np.testing.assert_allclose(batched[k], np.clip(filters.sharpen(x[k] / 255.0), 0, 1), atol=1e-6)
+
+
+def test_image_folder_on_a_given_folder(examples_path, tmp_path):
+    """A user's folder (here synthetic shapes of several sizes), resized with padding, split 80/20."""
+    module = load("image_folder")
+    folder = module.synthetic_folder(tmp_path / "photos", per_class=10)
+    results = run_training_example("image_folder", tmp_path / "out", str(folder))
+    assert results["train_images"] == 16 and results["test_images"] == 4
+    assert_pictures(tmp_path / "out", "samples.png", "feature_maps.png")
+
+
+def test_image_folder_demo(examples_path, tmp_path):
+    module = load("image_folder")
+    if module.find_tarball() is None:
+        pytest.skip("cifar-10-jpeg.tar.gz not found ($MINICNN_CIFAR_JPEG, ../shared/data/)")
+    results = run_training_example("image_folder", tmp_path)
+    assert results["data"].startswith("cat vs dog") and results["train_images"] == 64
+    assert_pictures(tmp_path, "feature_maps.png")
+
+
+def test_image_kernels(examples_path, tmp_path, capsys):
+    load("image_kernels").main(["--out", str(tmp_path)])
+    assert_pictures(tmp_path, "filters.png")
+    assert "Sobel x (convolution form) kernel" in capsys.readouterr().out
+
+
+def test_image_kernels_on_a_file(examples_path, tmp_path):
+    from PIL import Image
+    module = load("image_kernels")
+    photo = tmp_path / "photo.png"
+    Image.fromarray((module.test_pattern(300) * 255).astype("uint8")).save(photo)
+    module.main([str(photo), "--out", str(tmp_path)])
+    assert_pictures(tmp_path, "filters.png")
+
+
+def test_bad_sizes_are_rejected(examples_path, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        load("mnist_cnn").main(["--epochs", "0", "--out", str(tmp_path)])
+    assert "--epochs must be a positive integer, got 0" in capsys.readouterr().err
