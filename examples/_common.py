@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 import minicnn  # noqa: E402
 from minicnn import metrics, plots  # noqa: E402
 from minicnn.callbacks import Callback  # noqa: E402
-from minicnn.data import load_cifar10, resolve_data_dir, scale_images  # noqa: E402
+from minicnn.data import load_cifar10, load_mnist, resolve_data_dir, scale_images  # noqa: E402
 
 MODES = ("smoke", "fast", "full")
 
@@ -102,6 +102,17 @@ def load_cifar10_scaled(train_size, test_size, transform=None):
     prepare = scale_images if transform is None else transform
     print(f"CIFAR-10: {len(x_train)} training and {len(x_test)} test images", flush=True)
     return (prepare(x_train), y_train.astype(np.int64)), (prepare(x_test), y_test.astype(np.int64)), list(names)
+
+
+def load_mnist_scaled(train_size, test_size):
+    """The built-in MNIST subsets as float32 [0, 1] with a channel axis (n, 28, 28, 1):
+    ``(x_train, y_train), (x_test, y_test)``; test images are the first of the real test set."""
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    x_train, y_train = subset(x_train, y_train, train_size)
+    x_test, y_test = subset(x_test, y_test, test_size)
+    print(f"MNIST: {len(x_train)} training and {len(x_test)} test images", flush=True)
+    return (scale_images(x_train)[..., None], y_train.astype(np.int64)), \
+        (scale_images(x_test)[..., None], y_test.astype(np.int64))
 
 
 # ------------------------------------------------------------------ training

@@ -27,7 +27,6 @@ import numpy as np  # noqa: E402
 import _common  # noqa: E402
 from cifar10_bn import augmentation  # noqa: E402
 from cifar10_deep import BLOCK_FILTERS, CONVS_PER_BLOCK  # noqa: E402
-from minicnn.data import load_mnist, scale_images  # noqa: E402
 
 THREADS = 2
 RECIPES = {  # model -> (optimizer name, learning rate, momentum, batch size)
@@ -69,10 +68,7 @@ def build(name, keras):
 
 def load(name, train_size, test_size):
     if name == "mnist":
-        (x_train, y_train), (x_test, y_test) = load_mnist()
-        x_train, y_train = _common.subset(x_train, y_train, train_size)
-        x_test, y_test = _common.subset(x_test, y_test, test_size)
-        return (scale_images(x_train)[..., None], y_train), (scale_images(x_test)[..., None], y_test)
+        return _common.load_mnist_scaled(train_size, test_size)
     (x_train, y_train), (x_test, y_test), _ = _common.load_cifar10_scaled(train_size, test_size)
     return (x_train, y_train), (x_test, y_test)
 

@@ -20,7 +20,6 @@ Validation after each epoch is on the test images (for the curves only; nothing 
 """
 import _common
 from minicnn import architectures, optimizers, plots
-from minicnn.data import load_mnist, scale_images
 
 MODES = {"smoke": dict(train_size=128, test_size=64, epochs=1),
          "fast": dict(train_size=3000, test_size=2000, epochs=1),
@@ -30,11 +29,7 @@ BATCH_SIZE = 32
 
 def main(argv=None):
     args = _common.parse_args("mnist_cnn", __doc__, MODES, argv=argv)
-    (x_train, y_train), (x_test, y_test) = load_mnist()
-    x_train, y_train = _common.subset(x_train, y_train, args.train_size)
-    x_test, y_test = _common.subset(x_test, y_test, args.test_size)
-    x_train, x_test = scale_images(x_train)[..., None], scale_images(x_test)[..., None]  # (n, 28, 28, 1)
-    print(f"MNIST: {len(x_train)} training and {len(x_test)} test images", flush=True)
+    (x_train, y_train), (x_test, y_test) = _common.load_mnist_scaled(args.train_size, args.test_size)
     _common.save_figure(args, "samples.png", plots.plot_samples, x_train, y_train, n=25)
     model = _common.compiled(architectures.mnist(), optimizers.SGD(0.01, momentum=0.9))
     history, recorder = _common.train(model, args, x_train, y_train, x_test, y_test, BATCH_SIZE)
