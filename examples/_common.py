@@ -3,7 +3,7 @@
 Every example accepts the same options:
 
     --smoke          a few hundred images, one epoch (what the test suite runs)
-    (default)        fast: a few thousand images, 1-2 epochs
+    (default)        fast: a few hundred to a few thousand images (by model cost), one epoch
     --full           the full-length lesson (whole training and test sets, all epochs)
     --epochs N, --train-size N, --test-size N   override the mode's values
     --out DIR        where the pictures go; default ``<system temp dir>/minicnn_examples/<NAME>/``

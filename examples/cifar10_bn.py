@@ -9,13 +9,13 @@ Run (from the repository root; CIFAR-10 comes from ``$MINICNN_DATA``, see the RE
 shared data: ``python ../shared/data/build_cifar10.py /tmp/cifar_data && export
 MINICNN_DATA=/tmp/cifar_data``):
 
-    python examples/cifar10_bn.py                    # fast: 1,000 images, 1 epoch
+    python examples/cifar10_bn.py                    # fast: 800 images, 1 epoch
     python examples/cifar10_bn.py --full             # 50,000 images, 14 epochs (target >= 77%)
     python examples/cifar10_bn.py --full --augment   # augmented, 30 epochs (target >= 83%)
     python examples/cifar10_bn.py --smoke            # the test suite's tiny run
 
 It prints the test accuracy (on the real CIFAR-10 test set: all 10,000 images with --full, the
-first 500 by default) and the seconds per epoch, and saves into ``--out`` (default
+first 400 by default) and the seconds per epoch, and saves into ``--out`` (default
 ``<temp dir>/minicnn_examples/cifar10_bn/``): ``samples.png`` (training images),
 ``learning_curves.png``, ``predictions.png`` (20 test images), ``confusion_matrix.png``,
 ``results.json``, ``history.json``. Validation after each epoch is on the test images (for the
@@ -26,7 +26,7 @@ from minicnn import architectures, optimizers, plots
 from minicnn.data import ImageDataGenerator
 
 MODES = {"smoke": dict(train_size=64, test_size=32, epochs=1),
-         "fast": dict(train_size=1000, test_size=500, epochs=1),
+         "fast": dict(train_size=800, test_size=400, epochs=1),
          "full": dict(train_size=50000, test_size=10000, epochs=14)}
 AUGMENTED_FULL_EPOCHS = 30
 BATCH_SIZE = 64

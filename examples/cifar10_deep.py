@@ -9,7 +9,7 @@ random shifts (10% of width/height) and horizontal flips (``ImageDataGenerator``
 
 Run from the repository root, with CIFAR-10 in ``$MINICNN_DATA``:
 
-    python examples/cifar10_deep.py            # fast: 1,000 images, 1 epoch, 500 test images
+    python examples/cifar10_deep.py            # fast: 500 images, 1 epoch, 300 test images
     python examples/cifar10_deep.py --full     # 50,000 images, 50 epochs, all 10,000 test images;
                                                # add --max-minutes M to stop after M minutes
     python examples/cifar10_deep.py --smoke    # the test suite's tiny run
@@ -25,7 +25,7 @@ from minicnn import Sequential, optimizers, plots
 from minicnn.layers import BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D
 
 MODES = {"smoke": dict(train_size=64, test_size=32, epochs=1),
-         "fast": dict(train_size=1000, test_size=500, epochs=1),
+         "fast": dict(train_size=500, test_size=300, epochs=1),
          "full": dict(train_size=50000, test_size=10000, epochs=50)}
 BATCH_SIZE = 64
 BLOCK_FILTERS = (32, 64, 128)

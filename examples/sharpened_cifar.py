@@ -8,7 +8,7 @@ batch order are also trained on the plain images, and both test accuracies are p
 
 Run from the repository root, with CIFAR-10 in ``$MINICNN_DATA``:
 
-    python examples/sharpened_cifar.py                    # fast: 1,000 images, 1 epoch, both runs
+    python examples/sharpened_cifar.py                    # fast: 500 images, 1 epoch, both runs
     python examples/sharpened_cifar.py --full --sharpened-only
                                       # 50,000 sharpened images, 14 epochs; compare with
                                       # examples/cifar10_bn.py --full (the plain run)
@@ -26,7 +26,7 @@ from minicnn import architectures, filters, optimizers, plots
 from minicnn.data import scale_images
 
 MODES = {"smoke": dict(train_size=64, test_size=32, epochs=1),
-         "fast": dict(train_size=1000, test_size=500, epochs=1),
+         "fast": dict(train_size=500, test_size=300, epochs=1),
          "full": dict(train_size=50000, test_size=10000, epochs=14)}
 BATCH_SIZE = 64
 CHUNK = 2000
