@@ -48,6 +48,11 @@ def _use_threads(n):
         _current[0] = n
 
 
+def single_threaded():
+    """Make the next products single-threaded (before running products on several Python threads)."""
+    _use_threads(1)
+
+
 def matmul(a, b, out=None):
     """``np.matmul(a, b, out=out)`` for 2-D ``a`` (m, k) and ``b`` (k, n), one thread when small."""
     flops = 2.0 * a.shape[0] * a.shape[1] * b.shape[1]

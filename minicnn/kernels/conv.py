@@ -11,8 +11,10 @@ import numpy as np
 from .im2col import im2col
 from .padding import WindowGeometry, normalize_padding, normalize_tuple
 
-#: Upper bound on the im2col buffer of one layer (bytes). Larger batches are processed in chunks.
-COLS_BUDGET_BYTES = 64 * 2**20
+#: Upper bound on the im2col buffer of one chunk (bytes). Larger batches are processed in chunks.
+#: Small enough to stay in cache: a 3x3 'same' conv 32->32 on 64 CIFAR images (75 MB of columns)
+#: measured 108 ms of CPU per forward+backward with 4 MB chunks against 168 ms with 64 MB.
+COLS_BUDGET_BYTES = 4 * 2**20
 
 
 def samples_per_chunk(batch, geom, channels, itemsize, budget=None):

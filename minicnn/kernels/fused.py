@@ -63,14 +63,16 @@ def _bias_act_kernel(z, bias, has_bias, relu):
 @kernel
 def _relu_mask_bias_grad_kernel(dy, y, relu, dz, db):
     rows, f = dy.shape
-    db[:] = 0
+    acc = np.zeros(f, dtype=dy.dtype)  # a local accumulator: no aliasing, so the loop vectorizes
+    zero = dy.dtype.type(0)
     for r in range(rows):
         for j in range(f):
             g = dy[r, j]
             if relu and not (y[r, j] > 0):
-                g = 0
+                g = zero
             dz[r, j] = g
-            db[j] += g
+            acc[j] += g
+    db[:] = acc
 
 
 @kernel

@@ -54,43 +54,60 @@ def col2im_reference(cols, x_shape, geom):
 # ----------------------------------------------------------------------------- numba kernels
 @kernel
 def _im2col_kernel(x, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, cols):
+    # A window row (di) inside the image is kw*C contiguous values of x: copied as one run.
     n, h, w, c = x.shape
+    run = kw * c
     for b in prange(n):
+        xb = x[b].reshape(h, w * c)
         for i in range(out_h):
             for j in range(out_w):
                 row = (b * out_h + i) * out_w + j
+                x0 = j * sw - pad_left
+                inside = x0 >= 0 and x0 + kw <= w
                 for di in range(kh):
                     y = i * sh - pad_top + di
-                    for dj in range(kw):
-                        xx = j * sw - pad_left + dj
-                        base = (di * kw + dj) * c
-                        if 0 <= y < h and 0 <= xx < w:
+                    base = di * run
+                    if y < 0 or y >= h:
+                        for t in range(run):
+                            cols[row, base + t] = 0.0
+                    elif inside:
+                        start = x0 * c
+                        for t in range(run):
+                            cols[row, base + t] = xb[y, start + t]
+                    else:
+                        for dj in range(kw):
+                            xx = x0 + dj
                             for ch in range(c):
-                                cols[row, base + ch] = x[b, y, xx, ch]
-                        else:
-                            for ch in range(c):
-                                cols[row, base + ch] = 0.0
+                                cols[row, base + dj * c + ch] = xb[y, xx * c + ch] if 0 <= xx < w else 0.0
 
 
 @kernel
 def _col2im_kernel(cols, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, dx):
     n, h, w, c = dx.shape
+    run = kw * c
     for b in prange(n):  # each b writes only dx[b]: safe when compiled parallel
-        dx[b] = 0.0
+        dxb = dx[b].reshape(h, w * c)
+        dxb[:, :] = 0.0
         for i in range(out_h):
             for j in range(out_w):
                 row = (b * out_h + i) * out_w + j
+                x0 = j * sw - pad_left
+                inside = x0 >= 0 and x0 + kw <= w
                 for di in range(kh):
                     y = i * sh - pad_top + di
                     if y < 0 or y >= h:
                         continue
-                    for dj in range(kw):
-                        xx = j * sw - pad_left + dj
-                        if xx < 0 or xx >= w:
-                            continue
-                        base = (di * kw + dj) * c
-                        for ch in range(c):
-                            dx[b, y, xx, ch] += cols[row, base + ch]
+                    base = di * run
+                    if inside:
+                        start = x0 * c
+                        for t in range(run):
+                            dxb[y, start + t] += cols[row, base + t]
+                    else:
+                        for dj in range(kw):
+                            xx = x0 + dj
+                            if 0 <= xx < w:
+                                for ch in range(c):
+                                    dxb[y, xx * c + ch] += cols[row, base + dj * c + ch]
 
 
 def im2col(x, geom, out=None):

@@ -14,5 +14,6 @@ PARALLEL = os.environ.get("MINICNN_PARALLEL_KERNELS", "0") == "1"
 
 
 def kernel(fn):
-    """``numba.njit(cache=True, parallel=PARALLEL)``."""
-    return njit(cache=True, parallel=PARALLEL)(fn)
+    """``numba.njit(cache=True, parallel=PARALLEL, nogil=True)``: without the GIL, so that
+    ``kernels.parallel`` can run kernels on several Python threads."""
+    return njit(cache=True, parallel=PARALLEL, nogil=True)(fn)

@@ -218,22 +218,21 @@ def _max_pool_2x2_kernel(x, y, which):
 def _max_pool_2x2_backward_kernel(dy, which, dx):
     n, h, w, c = dx.shape
     out_h, out_w = dy.shape[1], dy.shape[2]
+    zero = dx.dtype.type(0)
     for b in range(n):
-        for i in range(out_h):
-            for j in range(out_w):
+        for r in range(h):  # row by row: dx is written in memory order
+            i = r // 2
+            if i >= out_h:  # odd height: the last row never wins
+                dx[b, r] = zero
+                continue
+            for q in range(w):
+                j = q // 2
+                if j >= out_w:  # odd width: the last column never wins
+                    dx[b, r, q, :] = zero
+                    continue
+                pos = (r - 2 * i) * 2 + (q - 2 * j)
                 for ch in range(c):
-                    g = dy[b, i, j, ch]
-                    k = which[b, i, j, ch]
-                    dx[b, 2 * i, 2 * j, ch] = g if k == 0 else 0
-                    dx[b, 2 * i, 2 * j + 1, ch] = g if k == 1 else 0
-                    dx[b, 2 * i + 1, 2 * j, ch] = g if k == 2 else 0
-                    dx[b, 2 * i + 1, 2 * j + 1, ch] = g if k == 3 else 0
-            if w > 2 * out_w:  # odd width: the last column never wins
-                for r in range(2 * i, 2 * i + 2):
-                    for q in range(2 * out_w, w):
-                        dx[b, r, q, :] = 0
-        for r in range(2 * out_h, h):  # odd height: the last row never wins
-            dx[b, r] = 0
+                    dx[b, r, q, ch] = dy[b, i, j, ch] if which[b, i, j, ch] == pos else zero
 
 
 def max_pool_2x2(x):

@@ -15,7 +15,9 @@ Backward, with ``dZ = dL/dz`` reshaped to (N*out_h*out_w, F):
 Fast paths (same numbers up to float32 rounding): the bias and a ReLU are applied in one pass in
 place (``kernels.fused.bias_act``; for a ReLU layer ``logits`` is then None and the ReLU output is
 kept for the mask), and the ReLU mask and the bias gradient in one pass on the way back. The input
-gradient is skipped when ``needs_input_grad`` is False (a model's first layer).
+gradient is skipped when ``needs_input_grad`` is False (a model's first layer). The batch is
+processed in cache-sized chunks (``kernels.conv.COLS_BUDGET_BYTES``), spread over
+``kernels.parallel.WORKERS`` threads when there are several.
 """
 import numpy as np
 
@@ -24,6 +26,7 @@ from ..kernels import col2im, im2col
 from ..kernels.blas import matmul
 from ..kernels.conv import samples_per_chunk
 from ..kernels.fused import bias_act, relu_mask_bias_grad
+from ..kernels.parallel import chunk_bounds, map_chunks
 from ..kernels.padding import WindowGeometry, normalize_padding, normalize_tuple
 from .base import ActivationMixin, Layer
 
@@ -42,8 +45,8 @@ class Conv2D(ActivationMixin, Layer):
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
         self._init_activation(activation)
-        self._cols = None          # the last chunk's columns (a view of _cols_base)
-        self._cols_base = None     # reusable im2col buffer
+        self._cols = None          # the last forward's columns when it was one chunk
+        self._buffers = {}         # (name, worker) -> reusable scratch (columns, dz, dcols)
         self._cols_cached = False  # True when _cols holds the whole batch's columns
 
     def compute_output_shape(self, input_shape):
@@ -63,10 +66,6 @@ class Conv2D(ActivationMixin, Layer):
     def _chunk(self, n):
         return samples_per_chunk(n, self.geom, self.input_shape[2], self.dtype.itemsize)
 
-    @property
-    def _fused_relu(self):
-        return self.activation == "relu"
-
     def forward(self, x, training=False):
         self.check_input(x)
         x = np.ascontiguousarray(x, dtype=self.dtype)
@@ -74,22 +73,30 @@ class Conv2D(ActivationMixin, Layer):
         n = x.shape[0]
         g = self.geom
         bias = self.params["bias"] if self.use_bias else None
-        relu = self._fused_relu
+        relu = self.activation == "relu"
         k2d = self.params["kernel"].reshape(-1, self.filters)
-        step = self._chunk(n)
         z = np.empty((n, g.out_h, g.out_w, self.filters), dtype=self.dtype)
-        for start in range(0, n, step):
-            cols = self._im2col(x[start:start + step])
-            matmul(cols, k2d, out=z[start:start + step].reshape(-1, self.filters))
-        self._cols_cached = step >= n
-        bias_act(z.reshape(-1, self.filters), bias, relu)
+        chunks = chunk_bounds(n, self._chunk(n))
+        self._cols_cached = len(chunks) == 1  # one chunk: its columns are kept for backward
+
+        def run(chunk, worker):
+            start, stop = chunk
+            cols = self._im2col(x[start:stop], worker)
+            z2d = z[start:stop].reshape(-1, self.filters)
+            if len(chunks) == 1:
+                matmul(cols, k2d, out=z2d)
+            else:
+                np.matmul(cols, k2d, out=z2d)
+            bias_act(z2d, bias, relu)
+
+        map_chunks(run, chunks)
         if relu:  # ReLU applied in place above: z is the layer's output
             self.logits, self.y = None, z
             return z
         return self._activate(z, training)
 
     def backward(self, dy):
-        if not self._fused_relu:
+        if self.activation != "relu":
             return super().backward(dy)
         return self._backward(dy, self.y, True)
 
@@ -97,65 +104,59 @@ class Conv2D(ActivationMixin, Layer):
         return self._backward(dz, None, False)
 
     def _backward(self, dy, y, relu):
-        """Gradients from the output gradient ``dy``; with ``relu`` it is masked by ``y > 0`` first."""
+        """Gradients from the output gradient ``dy``; with ``relu`` it is masked by ``y > 0`` first
+        (fused with the bias gradient). Chunk by chunk: columns (recomputed unless cached), the
+        kernel gradient, and dx = col2im(dZ @ K^T) unless ``needs_input_grad`` is False."""
         x = self.x
         n = x.shape[0]
         g = self.geom
+        f = self.filters
         dy = np.ascontiguousarray(dy, dtype=self.dtype)
-        dz, db = relu_mask_bias_grad(dy.reshape(-1, self.filters), None if y is None else y.reshape(-1, self.filters),
-                                     relu, dz=self._dz_buffer(dy.size))
+        k2d = self.params["kernel"].reshape(-1, f)
+        dx = np.empty_like(x) if self.needs_input_grad else None
+        chunks = chunk_bounds(n, self._chunk(n))
+        gemm = matmul if len(chunks) == 1 else np.matmul
+
+        def run(chunk, worker):
+            start, stop = chunk
+            dy2d = dy[start:stop].reshape(-1, f)
+            dz2d, db = relu_mask_bias_grad(dy2d, None if y is None else y[start:stop].reshape(-1, f), relu,
+                                           dz=self._scratch("dz", worker, dy2d.shape))
+            cols = self._cols if self._cols_cached else self._im2col(x[start:stop], worker)
+            dk = gemm(cols.T, dz2d)
+            if dx is not None:
+                dcols = gemm(dz2d, k2d.T, out=self._scratch("dcols", worker, (dz2d.shape[0], k2d.shape[0])))
+                col2im(dcols, (stop - start,) + x.shape[1:], g, out=dx[start:stop])
+            return dk, db
+
+        parts = map_chunks(run, chunks)
+        dk = parts[0][0]
+        db = parts[0][1]
+        for dk_part, db_part in parts[1:]:
+            dk += dk_part
+            db += db_part
+        self.grads["kernel"][...] = dk.reshape(self.params["kernel"].shape)
         if self.use_bias:
             self.grads["bias"][...] = db
-        k2d = self.params["kernel"].reshape(-1, self.filters)
-        dk = self.grads["kernel"].reshape(k2d.shape)
-        step = self._chunk(n)
-        rows = g.out_h * g.out_w
-        for start in range(0, n, step):
-            cols = self._cols if self._cols_cached else self._im2col(x[start:start + step])
-            dz2d = dz[start * rows:(start + step) * rows]
-            if start == 0:
-                matmul(cols.T, dz2d, out=dk)
-            else:
-                dk += matmul(cols.T, dz2d)
-        return self._input_grad(dz, n, x.shape) if self.needs_input_grad else None
-
-    def _input_grad(self, dz, n, x_shape):
-        """dx = col2im(dZ @ K^T), chunk by chunk (the column buffer is reused)."""
-        g = self.geom
-        k2d_t = self.params["kernel"].reshape(-1, self.filters).T
-        dx = np.empty(x_shape, dtype=self.dtype)
-        step = self._chunk(n)
-        rows = g.out_h * g.out_w
-        for start in range(0, n, step):
-            stop = min(start + step, n)
-            dcols = self._dcols_buffer((stop - start) * rows, k2d_t.shape[1])
-            matmul(dz[start * rows:stop * rows], k2d_t, out=dcols)
-            col2im(dcols, (stop - start,) + x_shape[1:], g, out=dx[start:stop])
         return dx
 
-    def _im2col(self, x_chunk):
-        """Columns of ``x_chunk`` in the layer's reusable buffer (sized for the largest chunk)."""
+    def _scratch(self, name, worker, shape):
+        """A per-worker scratch array reused across steps (never returned to the caller)."""
+        key = (name, worker)
+        size = int(np.prod(shape))
+        buf = self._buffers.get(key)
+        if buf is None or buf.size < size or buf.dtype != self.dtype:
+            buf = self._buffers[key] = np.empty(size, dtype=self.dtype)
+        return buf[:size].reshape(shape)
+
+    def _im2col(self, x_chunk, worker=0):
+        """Columns of ``x_chunk`` in the worker's reusable buffer."""
         g = self.geom
-        size = x_chunk.shape[0] * g.out_h * g.out_w * g.kh * g.kw * x_chunk.shape[3]
-        if self._cols_base is None or self._cols_base.size < size or self._cols_base.dtype != self.dtype:
-            self._cols_base = np.empty(size, dtype=self.dtype)
-        self._cols = im2col(x_chunk, g, out=self._cols_base)
-        return self._cols
-
-    def _dz_buffer(self, size):
-        """Scratch for the masked output gradient, reused across steps (never returned)."""
-        buf = getattr(self, "_dz", None)
-        if buf is None or buf.size < size or buf.dtype != self.dtype:
-            buf = self._dz = np.empty(size, dtype=self.dtype)
-        return buf[:size].reshape(-1, self.filters)
-
-    def _dcols_buffer(self, rows, width):
-        """Scratch for dZ @ K^T, reused across steps (col2im consumes it at once)."""
-        size = rows * width
-        buf = getattr(self, "_dcols", None)
-        if buf is None or buf.size < size or buf.dtype != self.dtype:
-            buf = self._dcols = np.empty(size, dtype=self.dtype)
-        return buf[:size].reshape(rows, width)
+        rows = x_chunk.shape[0] * g.out_h * g.out_w
+        cols = im2col(x_chunk, g, out=self._scratch("cols", worker, (rows, g.kh * g.kw * x_chunk.shape[3])))
+        if worker == 0:
+            self._cols = cols
+        return cols
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),

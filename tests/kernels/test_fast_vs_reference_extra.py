@@ -174,3 +174,29 @@ def test_dense_fast_path_matches_numpy(activation):
         np.testing.assert_allclose(layer.grads["kernel"], x.T.astype(np.float64) @ dz, rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(layer.grads["bias"], dz.sum(0), rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(dx, dz @ layer.params["kernel"].T, rtol=1e-4, atol=1e-5)
+
+
+def test_map_chunks_keeps_chunk_order_with_several_workers(monkeypatch):
+    from minicnn.kernels import parallel
+    chunks = parallel.chunk_bounds(10, 3)
+    assert chunks == [(0, 3), (3, 6), (6, 9), (9, 10)]
+    for workers in (1, 2, 3):
+        monkeypatch.setattr(parallel, "WORKERS", workers)
+        assert parallel.map_chunks(lambda c, w: c[0], chunks) == [0, 3, 6, 9]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_conv_layer_threaded_chunks_match_single_thread(workers, monkeypatch):
+    from minicnn.kernels import parallel
+    monkeypatch.setattr(conv_kernels, "COLS_BUDGET_BYTES", 1)  # one sample per chunk
+    results = []
+    for w in (1, workers):
+        monkeypatch.setattr(parallel, "WORKERS", w)
+        layer = Conv2D(5, 3, padding="same", activation="relu", kernel_initializer="ones")
+        layer.build((6, 5, 4))
+        x = np.random.default_rng(7).standard_normal((5, 6, 5, 4)).astype(np.float32)
+        y = layer.forward(x, training=True)
+        dx = layer.backward(np.random.default_rng(8).standard_normal(y.shape).astype(np.float32))
+        results.append((y, dx, layer.grads["kernel"].copy(), layer.grads["bias"].copy()))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)

@@ -1,0 +1,47 @@
+"""Independent chunks of a layer's work on a few Python threads.
+
+A convolution over a batch splits into chunks of samples (see ``conv.samples_per_chunk``) whose
+im2col, matrix products and col2im are independent. Running the chunks on ``WORKERS`` threads, each
+with *single-threaded* BLAS, uses both cores of a 2-core machine with one fork/join per layer,
+instead of OpenBLAS's own threads that meet at a barrier inside every product (which, on a shared
+machine, stalls for a whole time slice whenever one of them is not scheduled). The numba kernels
+are compiled ``nogil`` and NumPy's matmul releases the GIL, so the threads really run in parallel.
+
+Chunks are dealt round-robin (worker ``w`` gets chunks ``w, w + WORKERS, ...``, the calling thread
+is worker 0), so per-worker partial sums are added in a fixed order: results are deterministic.
+``MINICNN_CHUNK_THREADS`` overrides ``WORKERS`` (default: the BLAS thread count, i.e.
+``OPENBLAS_NUM_THREADS``); 1 runs everything on the calling thread.
+"""
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from . import blas
+
+WORKERS = max(1, int(os.environ.get("MINICNN_CHUNK_THREADS", blas.BLAS_THREADS)))
+_pool = None
+
+
+def map_chunks(fn, chunks):
+    """``[fn(chunk, worker) for chunk in chunks]`` (in chunk order), spread over the workers."""
+    global _pool
+    blas.single_threaded()  # chunk products run single-threaded (concurrently when workers > 1)
+    workers = min(WORKERS, len(chunks))
+    if workers < 2:
+        return [fn(c, 0) for c in chunks]
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=WORKERS - 1, thread_name_prefix="minicnn-chunk")
+
+    def share(w):
+        return [fn(c, w) for c in chunks[w::workers]]
+
+    futures = [_pool.submit(share, w) for w in range(1, workers)]
+    results = [share(0)] + [f.result() for f in futures]
+    ordered = [None] * len(chunks)
+    for w, part in enumerate(results):
+        ordered[w::workers] = part
+    return ordered
+
+
+def chunk_bounds(n, step):
+    """``[(start, stop), ...]`` covering ``range(n)`` in steps of ``step``."""
+    return [(start, min(start + step, n)) for start in range(0, n, step)]
