@@ -6,6 +6,8 @@
   and ``db = sum of dz over rows`` (db may be None): ReLU backward and the bias gradient at once.
 * ``dropout_apply(x, u, rate)``: ``y = x * [u >= rate] / (1 - rate)`` and the flags ``[u >= rate]``
   (uint8); ``dropout_backward(dy, keep, rate)``: ``dx = dy * keep / (1 - rate)``.
+* ``sgd_momentum_update`` / ``adam_update``: one in-place pass per parameter for the update
+  formulas of ``minicnn.optimizers`` (NumPy needs 3-6 passes and temporaries).
 * ``batchnorm_forward_train / batchnorm_backward_train``: per-channel statistics and normalization
   in two passes (see :mod:`minicnn.layers.normalization` for the formulas).
 
@@ -48,7 +50,55 @@ def batchnorm_backward_train_reference(dy, xhat, gamma, inv_std):
     return dx, dgamma, dbeta
 
 
+def sgd_momentum_update_reference(param, grad, velocity, lr, momentum, nesterov):
+    velocity *= momentum
+    velocity -= lr * grad
+    if nesterov:
+        param += momentum * velocity - lr * grad
+    else:
+        param += velocity
+
+
+def adam_update_reference(param, grad, m, v, lr_t, one_minus_b1, one_minus_b2, epsilon):
+    m += (grad - m) * one_minus_b1
+    v += (grad * grad - v) * one_minus_b2
+    param -= lr_t * m / (np.sqrt(v) + epsilon)
+
+
 # ----------------------------------------------------------------------------- kernels
+@kernel
+def _sgd_momentum_kernel(param, grad, velocity, lr, momentum, nesterov):
+    p, g, vel = param.reshape(-1), grad.reshape(-1), velocity.reshape(-1)
+    for i in range(p.size):
+        v = vel[i] * momentum - lr * g[i]
+        vel[i] = v
+        p[i] += momentum * v - lr * g[i] if nesterov else v
+
+
+@kernel
+def _adam_kernel(param, grad, m, v, lr_t, one_minus_b1, one_minus_b2, epsilon):
+    p, g, mf, vf = param.reshape(-1), grad.reshape(-1), m.reshape(-1), v.reshape(-1)
+    for i in range(p.size):
+        gi = g[i]
+        mi = mf[i] + (gi - mf[i]) * one_minus_b1
+        vi = vf[i] + (gi * gi - vf[i]) * one_minus_b2
+        mf[i] = mi
+        vf[i] = vi
+        p[i] -= lr_t * mi / (np.sqrt(vi) + epsilon)
+
+
+def sgd_momentum_update(param, grad, velocity, lr, momentum, nesterov=False):
+    """In place, as :func:`sgd_momentum_update_reference`; scalars are cast to the param's dtype."""
+    t = param.dtype.type
+    _sgd_momentum_kernel(param, np.ascontiguousarray(grad), velocity, t(lr), t(momentum), bool(nesterov))
+
+
+def adam_update(param, grad, m, v, lr_t, one_minus_b1, one_minus_b2, epsilon):
+    """In place, as :func:`adam_update_reference`; scalars are cast to the param's dtype."""
+    t = param.dtype.type
+    _adam_kernel(param, np.ascontiguousarray(grad), m, v, t(lr_t), t(one_minus_b1), t(one_minus_b2), t(epsilon))
+
+
 @kernel
 def _bias_act_kernel(z, bias, has_bias, relu):
     rows, f = z.shape

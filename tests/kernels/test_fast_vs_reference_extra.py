@@ -200,3 +200,31 @@ def test_conv_layer_threaded_chunks_match_single_thread(workers, monkeypatch):
         results.append((y, dx, layer.grads["kernel"].copy(), layer.grads["bias"].copy()))
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_momentum_kernel(dtype, nesterov):
+    p = RNG.standard_normal((7, 3)).astype(dtype)
+    g = RNG.standard_normal((7, 3)).astype(dtype)
+    v = RNG.standard_normal((7, 3)).astype(dtype)
+    p_ref, v_ref = p.copy(), v.copy()
+    for _ in range(3):
+        fused.sgd_momentum_update_reference(p_ref, g, v_ref, dtype(0.01), dtype(0.9), nesterov)
+        fused.sgd_momentum_update(p, g, v, 0.01, 0.9, nesterov)
+    np.testing.assert_allclose(p, p_ref, **tol(dtype))
+    np.testing.assert_allclose(v, v_ref, **tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_adam_kernel(dtype):
+    p = RNG.standard_normal(50).astype(dtype)
+    m, v = np.zeros_like(p), np.zeros_like(p)
+    p_ref, m_ref, v_ref = p.copy(), m.copy(), v.copy()
+    for t in range(1, 4):
+        g = RNG.standard_normal(50).astype(dtype)
+        lr_t = 1e-3 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+        fused.adam_update_reference(p_ref, g, m_ref, v_ref, dtype(lr_t), dtype(0.1), dtype(0.001), dtype(1e-7))
+        fused.adam_update(p, g, m, v, lr_t, 0.1, 0.001, 1e-7)
+    for a, b in ((p, p_ref), (m, m_ref), (v, v_ref)):
+        np.testing.assert_allclose(a, b, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-7)
