@@ -16,6 +16,7 @@ Each run prints one line ``RESULT <name> ...`` with the test accuracy and the se
 after every epoch, so an interrupted run still leaves its per-epoch figures) into the output folder.
 """
 import argparse
+import functools
 import json
 import math
 import os
@@ -46,7 +47,8 @@ def default_out_dir(name):
 def parse_args(name, doc, modes, add_arguments=None, argv=None):
     """Parse the common options (module docstring). ``modes`` maps "smoke"/"fast"/"full" to dicts of
     defaults (``epochs``, ``train_size``, ``test_size`` and any option ``add_arguments`` adds with a
-    default of None). Returns the namespace with ``mode`` set, ``out`` created, minicnn seeded."""
+    default of None). Returns the namespace with ``mode`` set, ``given`` (the names of those options
+    set on the command line), ``out`` created, minicnn seeded."""
     parser = argparse.ArgumentParser(prog=f"python examples/{name}.py", description=doc,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     size = parser.add_mutually_exclusive_group()
@@ -62,6 +64,7 @@ def parse_args(name, doc, modes, add_arguments=None, argv=None):
         add_arguments(parser)
     args = parser.parse_args(argv)
     args.mode = "full" if args.full else "smoke" if args.smoke else "fast"
+    args.given = {key for key in modes[args.mode] if getattr(args, key, None) is not None}
     for key, value in modes[args.mode].items():
         if getattr(args, key, None) is None:
             setattr(args, key, value)
@@ -90,13 +93,19 @@ def subset(x, y, n):
     return x[:n], y[:n]
 
 
+@functools.lru_cache(maxsize=1)
+def cifar10_cached():
+    """load_cifar10(), read once per process (a few seconds); callers must not modify the arrays."""
+    return load_cifar10()
+
+
 def load_cifar10_scaled(train_size, test_size, transform=None):
     """CIFAR-10 subsets scaled to float32 [0, 1]: ``(x_train, y_train), (x_test, y_test), names``.
 
     The test images are the first ``test_size`` of the real 10,000-image test set. ``transform``
     (uint8 images (n, 32, 32, 3) -> float32 in [0, 1]) replaces plain scaling, e.g. sharpening.
     """
-    (x_train, y_train), (x_test, y_test), names = load_cifar10()
+    (x_train, y_train), (x_test, y_test), names = cifar10_cached()
     x_train, y_train = subset(x_train, y_train, train_size)
     x_test, y_test = subset(x_test, y_test, test_size)
     prepare = scale_images if transform is None else transform
@@ -190,10 +199,17 @@ def report(args, model, history, recorder, x_train, x_test, y_test, class_names=
           f"(training only)", flush=True)
     if history.history:
         save_figure(args, "learning_curves.png", plots.plot_history, history)
-    save_figure(args, "predictions.png", plots.plot_predictions, x_test, y_test, probs, class_names, n=20)
+    save_figure(args, "predictions.png", plots.plot_predictions, x_test, y_test, probs, class_names,
+                n=tiles(args, 20))
     save_figure(args, "confusion_matrix.png", plots.plot_confusion_matrix, y_test, probs,
                 class_names=class_names or [str(k) for k in range(probs.shape[1])])
     return results, probs
+
+
+def tiles(args, n):
+    """How many images a grid figure shows: ``n``, or at most 8 in smoke mode (matplotlib is the
+    slowest part of a smoke run)."""
+    return min(n, 8) if args.mode == "smoke" else n
 
 
 def save_figure(args, filename, plot, *plot_args, **plot_kwargs):

@@ -42,10 +42,11 @@ def main(argv=None):
         parser.add_argument("--augment", action="store_true", help="random shifts and flips while training")
 
     args = _common.parse_args("cifar10_bn", __doc__, MODES, extra, argv)
-    if args.augment and args.full and "--epochs" not in (argv or __import__("sys").argv):
+    if args.augment and args.mode == "full" and "epochs" not in args.given:
         args.epochs = AUGMENTED_FULL_EPOCHS
     (x_train, y_train), (x_test, y_test), names = _common.load_cifar10_scaled(args.train_size, args.test_size)
-    _common.save_figure(args, "samples.png", plots.plot_samples, x_train, y_train, names, n=25)
+    _common.save_figure(args, "samples.png", plots.plot_samples, x_train, y_train, names,
+                        n=_common.tiles(args, 25))
     model = _common.compiled(architectures.cifar_bn(), optimizers.Adam(0.001))
     history, recorder = _common.train(model, args, x_train, y_train, x_test, y_test, BATCH_SIZE,
                                       generator=augmentation() if args.augment else None)

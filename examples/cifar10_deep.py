@@ -3,7 +3,7 @@
 Lesson: the model is defined here (``deep_model``): three blocks of three 3x3 'same'
 convolutions, each followed by batch normalization (32, 64 and 128 filters), a 2x2 max-pool and
 Dropout 0.2 after each block, then Flatten, Dense(1024, relu), Dropout 0.2, Dense(10, softmax)
-(about 2.4 million parameters). Adam(0.001), batch 64; training batches are augmented with
+(2,591,882 parameters). Adam(0.001), batch 64; training batches are augmented with
 random shifts (10% of width/height) and horizontal flips (``ImageDataGenerator``,
 ``fit(generator, steps_per_epoch=..., validation_data=...)``).
 
@@ -49,7 +49,8 @@ def main(argv=None):
     (x_train, y_train), (x_test, y_test), names = _common.load_cifar10_scaled(args.train_size, args.test_size)
     generator = augmentation()
     shown = generator.random_transform_batch(x_train[:25])
-    _common.save_figure(args, "augmented.png", plots.plot_samples, shown.clip(0, 1), y_train[:25], names, n=25)
+    _common.save_figure(args, "augmented.png", plots.plot_samples, shown.clip(0, 1), y_train[:25], names,
+                        n=_common.tiles(args, 25))
     model = _common.compiled(deep_model(), optimizers.Adam(0.001))
     history, recorder = _common.train(model, args, x_train, y_train, x_test, y_test, BATCH_SIZE, generator)
     _common.report(args, model, history, recorder, x_train, x_test, y_test, names, extra={"augment": True})

@@ -29,7 +29,8 @@ BATCH_SIZE = 32
 def main(argv=None):
     args = _common.parse_args("cifar10_small", __doc__, MODES, argv=argv)
     (x_train, y_train), (x_test, y_test), names = _common.load_cifar10_scaled(args.train_size, args.test_size)
-    _common.save_figure(args, "samples.png", plots.plot_samples, x_train, y_train, names, n=25)
+    _common.save_figure(args, "samples.png", plots.plot_samples, x_train, y_train, names,
+                        n=_common.tiles(args, 25))
     model = _common.compiled(architectures.cifar_small(), optimizers.Adam(0.001))
     history, recorder = _common.train(model, args, x_train, y_train, x_test, y_test, BATCH_SIZE)
     _common.report(args, model, history, recorder, x_train, x_test, y_test, names)

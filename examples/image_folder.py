@@ -17,7 +17,7 @@ Run from the repository root:
     python examples/image_folder.py --smoke       # the test suite's tiny run
 
 The demo data: the cat and dog folders of ``cifar-10-jpeg.tar.gz`` (32x32 JPEGs, upscaled to
-64x64) are extracted to a temporary folder; the archive is looked for at ``$MINICNN_CIFAR_JPEG``,
+64x64) are extracted once to ``<temp dir>/minicnn_examples/cache/``; the archive is looked for at ``$MINICNN_CIFAR_JPEG``,
 then ``../shared/data/`` beside the repository, then ``$MINICNN_DATA``. Without it a small
 synthetic folder (circles vs squares of several sizes) is generated so the lesson still runs;
 the demo uses the tree's own train/test split. Default mode: 2,000 training images, 1 epoch.
@@ -76,7 +76,12 @@ def find_tarball():
 
 
 def extract_demo(tarball, dest, per_class_train, per_class_test):
-    """Extract the first images of the cat and dog folders: dest/{train,test}/{cat,dog}/*.jpg."""
+    """Extract the first images of the cat and dog folders: dest/{train,test}/{cat,dog}/*.jpg.
+    A finished extraction is marked with ``dest/.complete`` and reused (reading the archive
+    takes a while: it is gzip, so it has to be read from the start)."""
+    marker = Path(dest, ".complete")
+    if marker.is_file():
+        return Path(dest, "train"), Path(dest, "test")
     wanted = {"train": per_class_train, "test": per_class_test}
     counts = {}
     with tarfile.open(tarball) as archive:
@@ -93,6 +98,7 @@ def extract_demo(tarball, dest, per_class_train, per_class_test):
             target.write_bytes(archive.extractfile(member).read())
             if sum(counts.values()) == len(DEMO_CLASSES) * sum(wanted.values()):
                 break  # the archive is gzip: stop reading as soon as everything wanted is out
+    marker.write_text(str(tarball))
     return Path(dest, "train"), Path(dest, "test")
 
 
@@ -123,7 +129,9 @@ def load_data(args, workdir):
     else:
         tarball = find_tarball()
         if tarball is not None:
-            train_dir, test_dir = extract_demo(tarball, workdir, args.train_size // 2, args.test_size // 2)
+            per_class = (args.train_size // 2, args.test_size // 2)
+            cache = _common.default_out_dir("cache") / "cat_dog_{}_{}".format(*per_class)
+            train_dir, test_dir = extract_demo(tarball, cache, *per_class)
             x_train, y_train, names = load_image_folder(train_dir, image_size=IMAGE_SIZE, resize="pad")
             x_test, y_test, _ = load_image_folder(test_dir, image_size=IMAGE_SIZE, resize="pad")
             source = f"cat vs dog from {tarball}"
@@ -143,12 +151,14 @@ def main(argv=None):
     args = _common.parse_args("image_folder", __doc__, MODES, extra, argv)
     with tempfile.TemporaryDirectory(prefix="minicnn_image_folder_") as workdir:
         (x_train, y_train), (x_test, y_test), names, source = load_data(args, workdir)
-    _common.save_figure(args, "samples.png", plots.plot_samples, x_train, y_train, names, n=16)
+    _common.save_figure(args, "samples.png", plots.plot_samples, x_train, y_train, names,
+                        n=_common.tiles(args, 16))
     model = _common.compiled(alexnet_style(num_classes=len(names)), optimizers.Adam(0.001))
     history, recorder = _common.train(model, args, x_train, y_train, x_test, y_test, BATCH_SIZE)
     _common.report(args, model, history, recorder, x_train, x_test, y_test, names, extra={"data": source})
     conv_maps = [(name, a) for name, a in model.feature_maps(x_test[:1]) if name.startswith("conv2d")]
-    _common.save_figure(args, "feature_maps.png", plots.plot_feature_maps, conv_maps)
+    _common.save_figure(args, "feature_maps.png", plots.plot_feature_maps, conv_maps,
+                        max_channels=_common.tiles(args, 16))
 
 
 if __name__ == "__main__":

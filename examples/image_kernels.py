@@ -26,7 +26,6 @@ from PIL import Image
 
 import _common
 from minicnn import filters
-from minicnn.data import load_cifar10
 
 MAX_SIDE = 256
 CIFAR_INDEX = 12  # a test image with clear edges (a truck, in the JPEG test set's order)
@@ -51,7 +50,7 @@ def load_image(path):
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             return np.asarray(image, dtype=np.float32) / 255.0, str(path)
     if _common.cifar10_available():
-        _, (x_test, y_test), names = load_cifar10()
+        _, (x_test, y_test), names = _common.cifar10_cached()
         return x_test[CIFAR_INDEX].astype(np.float32) / 255.0, f"CIFAR-10 test image {CIFAR_INDEX} ({names[y_test[CIFAR_INDEX]]})"
     return test_pattern(), "generated test pattern"
 

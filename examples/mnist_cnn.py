@@ -30,7 +30,7 @@ BATCH_SIZE = 32
 def main(argv=None):
     args = _common.parse_args("mnist_cnn", __doc__, MODES, argv=argv)
     (x_train, y_train), (x_test, y_test) = _common.load_mnist_scaled(args.train_size, args.test_size)
-    _common.save_figure(args, "samples.png", plots.plot_samples, x_train, y_train, n=25)
+    _common.save_figure(args, "samples.png", plots.plot_samples, x_train, y_train, n=_common.tiles(args, 25))
     model = _common.compiled(architectures.mnist(), optimizers.SGD(0.01, momentum=0.9))
     history, recorder = _common.train(model, args, x_train, y_train, x_test, y_test, BATCH_SIZE)
     _common.report(args, model, history, recorder, x_train, x_test, y_test)
