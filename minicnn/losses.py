@@ -9,9 +9,11 @@ From logits ``z`` (N, K) with integer labels ``t`` — the stable, fused form:
 A model whose last layer ends in a softmax uses this form on that layer's pre-softmax values
 (as Keras does with a softmax output), so extreme logits still give a finite loss and gradient.
 
-From probabilities ``p`` (``from_logits=False`` with no softmax layer to fuse with): Keras clips
-``p`` to ``[1e-7, 1 - 1e-7]``; ``L = -mean log p[n, t_n]`` and ``dL/dp = -1 / (N p)`` inside the
-clip range (0 outside).
+From probabilities ``p`` (``from_logits=False`` with no softmax layer to fuse with), as Keras:
+each row is first divided by its sum, ``q = p / s`` with ``s = sum_j p_j``, then clipped to
+``[1e-7, 1 - 1e-7]``; ``L = -mean_n sum_j t_nj log q_nj``. With ``g = dL/dq = -t / (N q)`` inside
+the clip range (0 outside), the chain rule through the normalization gives
+``dL/dp_j = (g_j - sum_i g_i q_i) / s``.
 """
 import numpy as np
 
@@ -45,14 +47,17 @@ class _CrossEntropy:
         return loss, grad
 
     def value_and_grad_probabilities(self, probs, y):
-        """Cross-entropy of clipped probabilities: returns (mean loss, dL/dprobs)."""
+        """Cross-entropy of row-normalized, clipped probabilities: returns (mean loss, dL/dprobs)."""
         target = self.targets(y, probs.shape[-1]).astype(probs.dtype, copy=False)
         n = probs.shape[0]
-        clipped = np.clip(probs, EPSILON, 1 - EPSILON)
+        total = probs.sum(axis=-1, keepdims=True)
+        q = probs / total
+        clipped = np.clip(q, EPSILON, 1 - EPSILON)
         loss = -float(np.sum(target * np.log(clipped))) / n
-        inside = (probs >= EPSILON) & (probs <= 1 - EPSILON)
-        grad = np.where(inside, -target / (n * clipped), 0).astype(probs.dtype)
-        return loss, grad
+        inside = (q >= EPSILON) & (q <= 1 - EPSILON)
+        g = np.where(inside, -target / (n * clipped), 0)
+        grad = (g - np.sum(g * q, axis=-1, keepdims=True)) / total
+        return loss, grad.astype(probs.dtype)
 
     def value_and_grad(self, outputs, y):
         if self.from_logits:
@@ -60,8 +65,10 @@ class _CrossEntropy:
         return self.value_and_grad_probabilities(outputs, y)
 
     def __call__(self, y_true, y_pred):
-        """Mean loss of predictions ``y_pred`` (probabilities, or logits if ``from_logits``)."""
+        """Mean loss of predictions ``y_pred`` (N, K): probabilities, or logits if ``from_logits``."""
         y_pred = np.asarray(y_pred, dtype=np.float64)
+        if y_pred.ndim != 2:
+            raise ValueError(f"predictions must have shape (batch, classes), got {y_pred.shape}")
         return self.value_and_grad(y_pred, y_true)[0]
 
     def get_config(self):

@@ -54,7 +54,31 @@ def test_probability_form_clips_like_keras():
     assert grad[0, 1] == 0  # clipped: no gradient
     loss, grad = losses.SparseCategoricalCrossentropy().value_and_grad(np.array([[0.25, 0.75]]), np.array([1]))
     assert loss == pytest.approx(-np.log(0.75))
-    np.testing.assert_allclose(grad, [[0, -1 / 0.75]])
+    # through the row normalization: d/dp_j of -log(p_1 / (p_0 + p_1)) = [1, 1 - 1/p_1] at sum 1
+    np.testing.assert_allclose(grad, [[1, 1 - 1 / 0.75]])
+
+
+def test_probability_form_normalizes_rows_like_keras():
+    # Keras 3 divides each row by its sum before clipping: [.2, .3, .1] -> [1/3, 1/2, 1/6]
+    probs = np.array([[0.2, 0.3, 0.1], [0.5, 0.5, 0.5]])
+    y = np.array([1, 2])
+    expected = -(np.log(0.5) + np.log(1 / 3)) / 2
+    assert losses.sparse_categorical_crossentropy(y, probs) == pytest.approx(expected, rel=1e-12)
+    assert losses.categorical_crossentropy(np.eye(3)[y], probs) == pytest.approx(expected, rel=1e-12)
+    loss_obj = losses.SparseCategoricalCrossentropy()
+    grad = loss_obj.value_and_grad(probs, y)[1]
+    h = 1e-7
+    for idx in np.ndindex(*probs.shape):
+        up, down = probs.copy(), probs.copy()
+        up[idx] += h
+        down[idx] -= h
+        numeric = (loss_obj(y, up) - loss_obj(y, down)) / (2 * h)
+        assert grad[idx] == pytest.approx(numeric, rel=1e-6, abs=1e-9)
+
+
+def test_predictions_must_be_two_dimensional():
+    with pytest.raises(ValueError, match=r"shape \(batch, classes\), got \(2,\)"):
+        losses.sparse_categorical_crossentropy([0, 1], [0.2, 0.8])
 
 
 def test_labels_are_validated():

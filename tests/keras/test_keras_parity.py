@@ -229,6 +229,17 @@ def test_losses(loss, from_logits):
     check_pair(model, rng, n=6, loss=loss, from_logits=from_logits)
 
 
+@pytest.mark.parametrize("name", ["sparse_categorical_crossentropy", "categorical_crossentropy"])
+def test_probability_losses_normalize_rows_like_keras(name):
+    """Outputs that are not a softmax (rows not summing to 1): Keras divides by the row sum, then clips."""
+    probs = np.array([[0.2, 0.3, 0.1], [0.5, 0.5, 0.5], [1.0, 0.0, 0.0]])
+    labels = np.array([1, 2, 1])
+    y = labels if name.startswith("sparse") else np.eye(3)[labels]
+    ours = minicnn.losses.get(name)(y, probs)
+    theirs = float(keras.losses.get(name)(tf.constant(y), tf.constant(probs)).numpy().mean())
+    assert abs(ours - theirs) <= 1e-6 * abs(theirs)
+
+
 # ---------------------------------------------------------------------- training trajectories
 def train_both(model, our_optimizer, their_optimizer, steps=5, n=8, loss="sparse_categorical_crossentropy",
                seed=0):
