@@ -16,6 +16,9 @@ at 0) and all-distinct values spaced well beyond ``h`` (no max-pool ties). Kinks
 (a ReLU after a convolution) are *detected*: where the one-sided slopes ``(L(w+h) - L(w))/h`` and
 ``(L(w) - L(w-h))/h`` disagree, the function is not smooth within ``h``; ``check_layer`` then draws
 new inputs, and coordinates that still straddle a kink are left out and counted in the report.
+Limit: inputs with exact ties (MNIST's all-zero background) put many units on a kink at once,
+and opposite slope changes can cancel in the detector, giving a false FAIL; give ``check_model``
+slightly noisy inputs.
 Random layers (Dropout) reuse one mask for every evaluation; BatchNormalization's moving
 statistics are restored afterwards.
 """

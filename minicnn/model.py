@@ -18,6 +18,7 @@ import numpy as np
 from . import losses as losses_module
 from . import optimizers as optimizers_module
 from .callbacks import CallbackList, History, ProgressLogger
+from .checks import non_negative_int, positive_int, shape_tuple
 from .layers import LAYER_CLASSES
 from .layers.base import Layer, snake_case
 from .rng import new_generator
@@ -76,7 +77,7 @@ class Sequential:
             if input_shape is None:
                 raise ValueError("the model's input shape is unknown: pass input_shape= to the first layer, "
                                  "call build(input_shape) or fit/predict on data")
-        shape = tuple(int(d) for d in input_shape)
+        shape = shape_tuple(input_shape, "input_shape")
         self.input_shape = shape
         for layer in self.layers:
             if layer.built and layer.input_shape == shape:
@@ -151,6 +152,8 @@ class Sequential:
 
     def _check_x(self, x, what="inputs"):
         x = np.asarray(x)
+        if x.ndim == 0 or x.shape[0] == 0:
+            raise ValueError(f"{what} hold no samples (shape {x.shape})")
         self._ensure_built(x)
         if x.ndim != len(self.input_shape) + 1 or x.shape[1:] != self.input_shape:
             hint = ""
@@ -240,6 +243,7 @@ class Sequential:
     # ------------------------------------------------------------------ inference
     def predict(self, x, batch_size=32, verbose=0):
         """Outputs of the last layer (probabilities for a softmax model), shape (N,) + output_shape."""
+        batch_size = positive_int(batch_size, "batch_size")
         x = self._check_x(x)
         self._check_finite(x)
         out = np.empty((x.shape[0],) + self.output_shape, dtype=self.dtype)
@@ -253,6 +257,7 @@ class Sequential:
     def evaluate(self, x, y, batch_size=32, verbose=1):
         """Mean loss and accuracy over ``(x, y)``: ``[loss, accuracy]`` (the loss alone without metrics)."""
         self._require_compiled()
+        batch_size = positive_int(batch_size, "batch_size")
         x = self._check_x(x)
         self._check_finite(x)
         y = self._check_y(y, x.shape[0])
@@ -290,7 +295,11 @@ class Sequential:
         step, leaving finite weights; Ctrl-C stops after the current batch and returns the history so far.
         """
         self._require_compiled()
-        batch_size = 32 if batch_size is None else int(batch_size)
+        batch_size = 32 if batch_size is None else positive_int(batch_size, "batch_size")
+        epochs = non_negative_int(epochs, "epochs")
+        initial_epoch = non_negative_int(initial_epoch, "initial_epoch")
+        if steps_per_epoch is not None:
+            steps_per_epoch = positive_int(steps_per_epoch, "steps_per_epoch")
         generator = y is None and x is not None and not isinstance(x, np.ndarray) and hasattr(x, "__iter__")
         if generator:
             if validation_split:
@@ -337,7 +346,7 @@ class Sequential:
         with _StopOnInterrupt() as interrupt, np.errstate(over="ignore", invalid="ignore"):
             for epoch in range(initial_epoch, epochs):
                 cbs.on_epoch_begin(epoch)
-                snapshot = [p.copy() for _, p, _ in self.parameters()]
+                snapshot = self._snapshot()
                 order = self.rng.permutation(n_train) if (n_train and shuffle) else None
                 seen = total_loss = correct = 0
                 for step in range(steps):
@@ -388,14 +397,18 @@ class Sequential:
         cbs.on_train_end()
         return self.history
 
+    def _snapshot(self):
+        """Copies of every weight (BatchNorm statistics included) and of the optimizer state."""
+        return self.get_weights(), {k: np.array(v) for k, v in self.optimizer.get_state().items()}
+
     def _handle_divergence(self, epoch, step, loss, snapshot):
-        params = self.parameters()
-        if not all(np.isfinite(p).all() for _, p, _ in params):
-            for (_, p, _), saved in zip(params, snapshot):
-                p[...] = saved
-            kept = "the weights from the start of this epoch were restored"
-        else:
-            kept = "the model keeps its last (finite) weights"
+        # The diverging step may have left weights that are finite but overflow, or BatchNorm
+        # statistics that are not finite (they update in the forward pass): roll everything back to
+        # the start of the epoch, the last weights known to give finite losses.
+        weights, optimizer_state = snapshot
+        self.set_weights(weights)
+        self.optimizer.set_state(optimizer_state)
+        kept = f"the weights from the start of epoch {epoch + 1} were restored"
         print(f"Training stopped: the loss became {loss} at epoch {epoch + 1}, step {step + 1}; {kept}. "
               "Try a smaller learning rate.", file=sys.stderr)
         self.history.stopped_reason = "nan"
@@ -465,8 +478,12 @@ class Sequential:
         unknown = set(config) - {"name", "layers", "input_shape"}
         if unknown:
             raise ValueError(f"unknown model config keys {sorted(unknown)}")
+        if not isinstance(config.get("layers"), list):
+            raise ValueError(f"model config 'layers' must be a list of layer specs, got {config.get('layers')!r}")
         model = cls(name=config.get("name", "sequential"))
         for spec in config["layers"]:
+            if not isinstance(spec, dict) or set(spec) != {"class_name", "config"}:
+                raise ValueError(f"a layer spec must be {{'class_name': ..., 'config': {{...}}}}, got {spec!r}")
             class_name = spec.get("class_name")
             if class_name not in LAYER_CLASSES:
                 raise ValueError(f"unknown layer class {class_name!r}; expected one of {sorted(LAYER_CLASSES)}")

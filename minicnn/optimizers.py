@@ -16,12 +16,12 @@ Adam, at step t = 1, 2, ...:
 """
 import numpy as np
 
+from .checks import real_number
+
 
 class Optimizer:
     def __init__(self, learning_rate):
-        self.learning_rate = float(learning_rate)
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {learning_rate}")
+        self.learning_rate = real_number(learning_rate, "learning_rate", 0.0, low_open=True)
         self.iterations = 0
         self.slots = {}  # key -> {slot name: array}
 
@@ -33,8 +33,13 @@ class Optimizer:
 
     def slot(self, key, name, like):
         slots = self.slots.setdefault(key, {})
-        if name not in slots or slots[name].shape != like.shape or slots[name].dtype != like.dtype:
+        if name not in slots:
             slots[name] = np.zeros_like(like)
+        elif slots[name].shape != like.shape:
+            raise ValueError(f"optimizer state {key}:{name} has shape {slots[name].shape} but the parameter has "
+                             f"shape {like.shape}; the state belongs to another model")
+        elif slots[name].dtype != like.dtype:
+            slots[name] = slots[name].astype(like.dtype)
         return slots[name]
 
     def update(self, key, param, grad):
@@ -69,9 +74,7 @@ class Optimizer:
 class SGD(Optimizer):
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
         super().__init__(learning_rate)
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"momentum must be in [0, 1], got {momentum}")
-        self.momentum = float(momentum)
+        self.momentum = real_number(momentum, "momentum", 0.0, 1.0)
         self.nesterov = bool(nesterov)
 
     def update(self, key, param, grad):
@@ -95,7 +98,9 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         super().__init__(learning_rate)
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.beta_1 = real_number(beta_1, "beta_1", 0.0, 1.0, high_open=True)
+        self.beta_2 = real_number(beta_2, "beta_2", 0.0, 1.0, high_open=True)
+        self.epsilon = real_number(epsilon, "epsilon", 0.0, low_open=True)
 
     def update(self, key, param, grad):
         t = self.iterations

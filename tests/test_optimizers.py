@@ -83,5 +83,5 @@ def test_names_and_errors():
     assert optimizers.get("adam").epsilon == 1e-7
     with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
         optimizers.get("rmsprop")
-    with pytest.raises(ValueError, match="learning_rate must be positive"):
+    with pytest.raises(ValueError, match=r"learning_rate must be in \(0, inf\), got 0"):
         optimizers.SGD(0)

@@ -215,3 +215,18 @@ def test_set_seed_makes_training_repeatable_bit_for_bit():
     a, b, c = mnist_run(7), mnist_run(7), mnist_run(8)
     assert weights_equal(a, b)
     assert not weights_equal(a, c)
+
+
+def test_non_finite_or_non_float_weights_are_refused(saved, tmp_path):
+    with np.load(saved, allow_pickle=False) as npz:
+        kernel_key = next(k for k in npz.files if k.endswith("/kernel"))
+        kernel = npz[kernel_key].copy()
+    kernel.flat[0] = np.nan
+    bad = tmp_path / "nan.npz"
+    rewrite(saved, bad, add={kernel_key: kernel})
+    with pytest.raises(ValueError, match="must be finite real numbers"):
+        minicnn.load_model(bad)
+    bad_dtype = tmp_path / "dtype.npz"
+    rewrite(saved, bad_dtype, add={kernel_key: np.full(kernel.shape, "x")})
+    with pytest.raises(ValueError, match="must be finite real numbers"):
+        minicnn.load_model(bad_dtype)

@@ -7,7 +7,7 @@ import pytest
 
 import minicnn
 from minicnn.callbacks import Callback
-from minicnn.layers import Conv2D, Dense, Flatten, MaxPooling2D
+from minicnn.layers import BatchNormalization, Conv2D, Dense, Flatten, MaxPooling2D
 
 
 def model_and_data(lr=0.05, n=60):
@@ -60,6 +60,22 @@ def test_divergence_stops_training_with_a_message_and_finite_weights(capsys, rec
     assert len(history.epoch) < 5
     assert all(np.isfinite(w).all() for w in model.get_weights())
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]  # one message, no warning spam
+
+
+def test_divergence_with_batchnorm_rolls_back_to_weights_that_predict_finite_values(capsys):
+    # a diverging step leaves finite-but-overflowing weights and non-finite BatchNorm statistics
+    # (they update in the forward pass); the model must come back usable
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 64)
+    minicnn.set_seed(0)
+    model = minicnn.Sequential([Dense(8, input_shape=(6,)), BatchNormalization(), Dense(3, activation="softmax")])
+    model.compile(minicnn.optimizers.SGD(1e6), "sparse_categorical_crossentropy")
+    history = model.fit(x, y, epochs=5, batch_size=8, verbose=0)
+    assert history.stopped_reason == "nan"
+    assert "were restored" in capsys.readouterr().err
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+    assert np.isfinite(model.predict(x)).all()
 
 
 class InterruptAt(Callback):

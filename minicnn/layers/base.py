@@ -14,6 +14,8 @@ import re
 
 import numpy as np
 
+from ..checks import float_dtype, shape_tuple
+
 
 def snake_case(name):
     """``MaxPooling2D -> max_pooling2d``, ``BatchNormalization -> batch_normalization`` (Keras's names)."""
@@ -29,9 +31,9 @@ class Layer:
 
     def __init__(self, name=None, input_shape=None, dtype="float32", trainable=True):
         self.name = name
-        self.input_shape = None if input_shape is None else tuple(int(d) for d in input_shape)
+        self.input_shape = None if input_shape is None else shape_tuple(input_shape, "input_shape")
         self.output_shape = None
-        self.dtype = np.dtype(dtype)
+        self.dtype = float_dtype(dtype)
         self.trainable = bool(trainable)
         self.params = {}
         self.grads = {}
@@ -44,7 +46,7 @@ class Layer:
     # ------------------------------------------------------------------ shapes
     def build(self, input_shape):
         """Create parameters for inputs of ``input_shape`` (no batch axis); return the output shape."""
-        input_shape = tuple(int(d) for d in input_shape)
+        input_shape = shape_tuple(input_shape, "input_shape")
         if self._requested_input_shape is not None and input_shape != self._requested_input_shape:
             raise ValueError(f"layer {self.name or type(self).__name__} was declared with "
                              f"input_shape={self._requested_input_shape} but receives {input_shape}")
@@ -105,11 +107,14 @@ class Layer:
             value = np.asarray(value)
             if value.shape != target.shape:
                 raise ValueError(f"layer {self.name}: weight {key!r} has shape {target.shape}, got {value.shape}")
+            if value.dtype.kind not in "fiu" or not np.isfinite(value).all():
+                raise ValueError(f"layer {self.name}: weight {key!r} must be finite real numbers, got dtype "
+                                 f"{value.dtype}" + ("" if value.dtype.kind not in "fiu" else " with NaN or inf"))
             target[...] = value
 
     def cast(self, dtype):
         """Convert parameters, gradients and state to ``dtype`` (float64 for gradient checks)."""
-        self.dtype = np.dtype(dtype)
+        self.dtype = float_dtype(dtype)
         for store in (self.params, self.grads, self.state):
             for key in store:
                 store[key] = np.ascontiguousarray(store[key], dtype=self.dtype)

@@ -22,6 +22,7 @@ processed in cache-sized chunks (``kernels.conv.COLS_BUDGET_BYTES``), spread ove
 import numpy as np
 
 from .. import initializers
+from ..checks import positive_int
 from ..kernels import col2im, im2col
 from ..kernels.blas import matmul
 from ..kernels.conv import samples_per_chunk
@@ -35,9 +36,7 @@ class Conv2D(ActivationMixin, Layer):
     def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(filters, (int, np.integer)) or filters < 1:
-            raise ValueError(f"filters must be a positive int, got {filters!r}")
-        self.filters = int(filters)
+        self.filters = positive_int(filters, "filters")
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size")
         self.strides = normalize_tuple(strides, 2, "strides")
         self.padding = normalize_padding(padding)

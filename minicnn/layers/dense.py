@@ -15,6 +15,7 @@ and the bias gradient in one pass on the way back.
 import numpy as np
 
 from .. import initializers
+from ..checks import positive_int
 from ..kernels.blas import matmul
 from ..kernels.fused import bias_act, relu_mask_bias_grad
 from .base import ActivationMixin, Layer
@@ -24,9 +25,7 @@ class Dense(ActivationMixin, Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(units, (int, np.integer)) or units < 1:
-            raise ValueError(f"units must be a positive int, got {units!r}")
-        self.units = int(units)
+        self.units = positive_int(units, "units")
         self.use_bias = bool(use_bias)
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer

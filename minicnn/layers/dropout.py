@@ -9,6 +9,7 @@ numba pass each way (``kernels.fused.dropout_apply``); ``mask`` rebuilds the flo
 import numpy as np
 
 from ..kernels.fused import dropout_apply, dropout_backward
+from ..checks import real_number
 from ..rng import new_generator
 from .base import Layer
 
@@ -18,9 +19,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not 0.0 <= float(rate) < 1.0:
-            raise ValueError(f"Dropout rate must be in [0, 1), got {rate!r}")
-        self.rate = float(rate)
+        self.rate = real_number(rate, "Dropout rate", 0.0, 1.0, high_open=True)
         self.seed = seed
         self.rng = new_generator(seed)
         self.keep = None

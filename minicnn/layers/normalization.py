@@ -12,12 +12,14 @@ over N after a dense layer. In training, with m the number of values reduced per
     dx = gamma / (m * sqrt(var + eps)) * (m * dy - dbeta - xhat * dgamma)
 
 At inference ``y = gamma * (x - moving_mean) / sqrt(moving_variance + eps) + beta``, an affine
-map whose backward is ``dx = dy * gamma / sqrt(moving_variance + eps)``.
+map whose backward is ``dx = dy * gamma / sqrt(moving_variance + eps)``. As in Keras, a layer
+built with ``trainable=False`` (frozen for fine-tuning) always runs in inference mode.
 (PyTorch's ``momentum=0.1`` weighs the *new* value and its running variance is unbiased.)
 """
 import numpy as np
 
 from ..kernels.fused import batchnorm_backward_train, batchnorm_forward_train
+from ..checks import real_number
 from .base import Layer
 
 
@@ -26,10 +28,8 @@ class BatchNormalization(Layer):
         super().__init__(**kwargs)
         if axis not in (-1,):
             raise NotImplementedError(f"BatchNormalization supports axis=-1 (channels last) only, got {axis}")
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"momentum must be in [0, 1], got {momentum}")
-        if epsilon <= 0:
-            raise ValueError(f"epsilon must be positive, got {epsilon}")
+        momentum = real_number(momentum, "momentum", 0.0, 1.0)
+        epsilon = real_number(epsilon, "epsilon", 0.0, low_open=True)
         if not (center and scale):
             raise NotImplementedError("BatchNormalization supports center=True, scale=True only")
         self.axis, self.momentum, self.epsilon = -1, float(momentum), float(epsilon)
@@ -50,7 +50,8 @@ class BatchNormalization(Layer):
         self.check_input(x)
         x2d = np.ascontiguousarray(x, dtype=self.dtype).reshape(-1, x.shape[-1])
         gamma, beta = self.params["gamma"], self.params["beta"]
-        self.training = training
+        # Keras: a frozen BatchNormalization (trainable=False) runs in inference mode, also in fit
+        training = self.training = bool(training and self.trainable)
         if training:  # statistics and normalization in two fused passes (kernels.fused)
             y, self.xhat, mean, var, self.inv_std = batchnorm_forward_train(x2d, gamma, beta, self.epsilon)
             m = self.momentum

@@ -53,3 +53,14 @@ def test_unsupported_arguments():
         BatchNormalization(axis=1)
     with pytest.raises(ValueError, match="momentum"):
         BatchNormalization(momentum=1.5)
+
+
+def test_frozen_batchnorm_runs_in_inference_mode_like_keras():
+    bn = BatchNormalization(trainable=False)
+    bn.build((3,))
+    bn.state["moving_mean"][...] = [1.0, 2.0, 3.0]
+    x = np.random.default_rng(0).standard_normal((8, 3)).astype(np.float32) + 5
+    y = bn.forward(x, training=True)
+    np.testing.assert_array_equal(bn.state["moving_mean"], [1.0, 2.0, 3.0])   # statistics untouched
+    np.testing.assert_allclose(y, (x - [1, 2, 3]) / np.sqrt(1 + 1e-3), rtol=1e-6)  # moving statistics used
+    assert bn.count_trainable_params() == 0
