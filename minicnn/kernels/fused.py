@@ -42,6 +42,10 @@ def dropout_reference(x, u, rate):
     return x * (keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - rate))), keep.astype(np.uint8)
 
 
+def batchnorm_inference_reference(x2d, mean, inv_std, gamma, beta):
+    return (x2d - mean) * inv_std * gamma + beta
+
+
 def batchnorm_backward_train_reference(dy, xhat, gamma, inv_std):
     m = dy.shape[0]
     dbeta = dy.sum(axis=0)
@@ -154,6 +158,14 @@ def _bn_normalize_kernel(x, mean, inv_std, gamma, beta, xhat, y):
 
 
 @kernel
+def _bn_affine_kernel(x, mean, inv_std, gamma, beta, y):
+    rows, c = x.shape
+    for r in range(rows):
+        for j in range(c):
+            y[r, j] = (x[r, j] - mean[j]) * inv_std[j] * gamma[j] + beta[j]
+
+
+@kernel
 def _bn_backward_kernel(dy, xhat, scale, dgamma, dbeta, dx):
     rows, c = dy.shape
     sg = np.zeros(c, dtype=np.float64)
@@ -224,6 +236,13 @@ def batchnorm_forward_train(x2d, gamma, beta, epsilon):
     y = np.empty_like(x2d)
     _bn_normalize_kernel(x2d, mean, inv_std, gamma, beta, xhat, y)
     return y, xhat, mean, var, inv_std
+
+
+def batchnorm_inference(x2d, mean, inv_std, gamma, beta):
+    """``(x - mean) * inv_std * gamma + beta`` in one pass (the inference-mode forward)."""
+    y = np.empty_like(x2d)
+    _bn_affine_kernel(x2d, mean, inv_std, gamma, beta, y)
+    return y
 
 
 def batchnorm_backward_train(dy, xhat, gamma, inv_std):

@@ -18,7 +18,7 @@ built with ``trainable=False`` (frozen for fine-tuning) always runs in inference
 """
 import numpy as np
 
-from ..kernels.fused import batchnorm_backward_train, batchnorm_forward_train
+from ..kernels.fused import batchnorm_backward_train, batchnorm_forward_train, batchnorm_inference
 from ..checks import real_number
 from .base import Layer
 
@@ -61,11 +61,8 @@ class BatchNormalization(Layer):
             self.state["moving_variance"] += var * (1 - m)
             return y.reshape(x.shape)
         self.inv_std = (1.0 / np.sqrt(self.state["moving_variance"] + self.epsilon)).astype(self.dtype)
-        self.xhat = x2d - self.state["moving_mean"]
-        self.xhat *= self.inv_std
-        y = self.xhat * gamma
-        y += beta
-        return y.reshape(x.shape)
+        self.x2d, self.xhat = x2d, None  # xhat is only needed by backward: computed there
+        return batchnorm_inference(x2d, self.state["moving_mean"], self.inv_std, gamma, beta).reshape(x.shape)
 
     def backward(self, dy):
         shape = dy.shape
@@ -75,7 +72,8 @@ class BatchNormalization(Layer):
             self.grads["gamma"][...] = dgamma
             self.grads["beta"][...] = dbeta
             return dx.reshape(shape)
-        self.grads["gamma"][...] = np.einsum("ij,ij->j", dy, self.xhat)
+        xhat = (self.x2d - self.state["moving_mean"]) * self.inv_std
+        self.grads["gamma"][...] = np.einsum("ij,ij->j", dy, xhat)
         self.grads["beta"][...] = dy.sum(axis=0)
         return (dy * (self.params["gamma"] * self.inv_std)).reshape(shape)
 

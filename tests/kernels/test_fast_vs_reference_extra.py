@@ -228,3 +228,12 @@ def test_adam_kernel(dtype):
         fused.adam_update(p, g, m, v, lr_t, 0.1, 0.001, 1e-7)
     for a, b in ((p, p_ref), (m, m_ref), (v, v_ref)):
         np.testing.assert_allclose(a, b, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_batchnorm_inference_kernel(dtype):
+    x = (2 + RNG.standard_normal((40, 5))).astype(dtype)
+    mean, gamma, beta = (RNG.standard_normal(5).astype(dtype) for _ in range(3))
+    inv_std = (1 / np.sqrt(RNG.random(5) + 0.5)).astype(dtype)
+    np.testing.assert_allclose(fused.batchnorm_inference(x, mean, inv_std, gamma, beta),
+                               fused.batchnorm_inference_reference(x, mean, inv_std, gamma, beta), **tol(dtype))
