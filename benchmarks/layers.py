@@ -99,7 +99,7 @@ def _torch_op(kind, shape, args, batch):
         op, x_shape = (lambda x: torch.relu(lin(x))), (batch, shape[0])
     else:
         op, x_shape = nn.Dropout(args["rate"]), (batch, shape[2], shape[0], shape[1])
-    x = torch.randn(x_shape, requires_grad=(kind != "conv" or True))
+    x = torch.randn(x_shape, requires_grad=True)
     state = {}
 
     def fwd(_):
