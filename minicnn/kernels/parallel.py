@@ -13,7 +13,10 @@ is worker 0), so per-worker partial sums are added in a fixed order: results are
 ``OPENBLAS_NUM_THREADS``); 1 runs everything on the calling thread.
 """
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
 
 from . import blas
 
@@ -25,6 +28,8 @@ def map_chunks(fn, chunks):
     """``[fn(chunk, worker) for chunk in chunks]`` (in chunk order), spread over the workers."""
     global _pool
     blas.single_threaded()  # chunk products run single-threaded (concurrently when workers > 1)
+    caller = threading.get_ident()
+    _caller.ident = caller
     workers = min(WORKERS, len(chunks))
     if workers < 2:
         return [fn(c, 0) for c in chunks]
@@ -32,6 +37,7 @@ def map_chunks(fn, chunks):
         _pool = ThreadPoolExecutor(max_workers=WORKERS - 1, thread_name_prefix="minicnn-chunk")
 
     def share(w):
+        _caller.ident = caller
         return [fn(c, w) for c in chunks[w::workers]]
 
     futures = [_pool.submit(share, w) for w in range(1, workers)]
@@ -45,3 +51,30 @@ def map_chunks(fn, chunks):
 def chunk_bounds(n, step):
     """``[(start, stop), ...]`` covering ``range(n)`` in steps of ``step``."""
     return [(start, min(start + step, n)) for start in range(0, n, step)]
+
+
+_scratch = {}
+
+
+def shared_scratch(name, worker, shape, dtype):
+    """A scratch array shared by every layer, one per (name, worker, calling thread, dtype).
+
+    For buffers whose contents die within one layer call (the columns of a multi-chunk
+    convolution, dZ, dZ @ K^T): layers run one after another, so one buffer per worker serves them
+    all instead of one per layer. Keyed by the thread that called :func:`map_chunks` as well, so
+    models trained concurrently in different threads never share one.
+    """
+    key = (name, worker, _caller.ident, np.dtype(dtype).str)
+    size = int(np.prod(shape))
+    buf = _scratch.get(key)
+    if buf is None or buf.size < size:
+        buf = _scratch[key] = np.empty(size, dtype=dtype)
+    return buf[:size].reshape(shape)
+
+
+class _Caller(threading.local):
+    """The thread that entered :func:`map_chunks` (its workers use that thread's buffers)."""
+    ident = None
+
+
+_caller = _Caller()

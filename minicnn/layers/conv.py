@@ -27,7 +27,7 @@ from ..kernels import col2im, im2col
 from ..kernels.blas import matmul
 from ..kernels.conv import samples_per_chunk
 from ..kernels.fused import bias_act, relu_mask_bias_grad
-from ..kernels.parallel import chunk_bounds, map_chunks
+from ..kernels.parallel import chunk_bounds, map_chunks, shared_scratch
 from ..kernels.padding import WindowGeometry, normalize_padding, normalize_tuple
 from .base import ActivationMixin, Layer
 
@@ -45,7 +45,7 @@ class Conv2D(ActivationMixin, Layer):
         self.bias_initializer = bias_initializer
         self._init_activation(activation)
         self._cols = None          # the last forward's columns when it was one chunk
-        self._buffers = {}         # (name, worker) -> reusable scratch (columns, dz, dcols)
+        self._cols_base = None     # the columns buffer kept for a one-chunk forward
         self._cols_cached = False  # True when _cols holds the whole batch's columns
 
     def compute_output_shape(self, input_shape):
@@ -140,16 +140,18 @@ class Conv2D(ActivationMixin, Layer):
         return dx
 
     def _scratch(self, name, worker, shape):
-        """A per-worker scratch array reused across steps (never returned to the caller)."""
-        key = (name, worker)
+        """Scratch reused across steps and never returned: shared by all layers
+        (``kernels.parallel.shared_scratch``), except the columns of a one-chunk forward, which
+        the layer keeps for its backward pass."""
+        if name != "cols" or not self._cols_cached:
+            return shared_scratch(name, worker, shape, self.dtype)
         size = int(np.prod(shape))
-        buf = self._buffers.get(key)
-        if buf is None or buf.size < size or buf.dtype != self.dtype:
-            buf = self._buffers[key] = np.empty(size, dtype=self.dtype)
-        return buf[:size].reshape(shape)
+        if self._cols_base is None or self._cols_base.size < size or self._cols_base.dtype != self.dtype:
+            self._cols_base = np.empty(size, dtype=self.dtype)
+        return self._cols_base[:size].reshape(shape)
 
     def _im2col(self, x_chunk, worker=0):
-        """Columns of ``x_chunk`` in the worker's reusable buffer."""
+        """Columns of ``x_chunk`` in a reusable buffer (see :meth:`_scratch`)."""
         g = self.geom
         rows = x_chunk.shape[0] * g.out_h * g.out_w
         cols = im2col(x_chunk, g, out=self._scratch("cols", worker, (rows, g.kh * g.kw * x_chunk.shape[3])))
