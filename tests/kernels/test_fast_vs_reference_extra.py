@@ -237,3 +237,33 @@ def test_batchnorm_inference_kernel(dtype):
     inv_std = (1 / np.sqrt(RNG.random(5) + 0.5)).astype(dtype)
     np.testing.assert_allclose(fused.batchnorm_inference(x, mean, inv_std, gamma, beta),
                                fused.batchnorm_inference_reference(x, mean, inv_std, gamma, beta), **tol(dtype))
+
+
+def test_conv_layers_in_concurrent_threads_do_not_share_scratch(monkeypatch):
+    """Shared scratch is per calling thread: two models trained at once stay independent."""
+    import threading
+    monkeypatch.setattr(conv_kernels, "COLS_BUDGET_BYTES", 1)  # multi-chunk: shared scratch in use
+
+    def run(seed, out):
+        layer = Conv2D(6, 3, padding="same", activation="relu", kernel_initializer="ones")
+        layer.build((9, 9, 3))
+        x = np.random.default_rng(seed).standard_normal((6, 9, 9, 3)).astype(np.float32)
+        for _ in range(20):
+            y = layer.forward(x, training=True)
+            dx = layer.backward(y)
+        out.append((dx.copy(), layer.grads["kernel"].copy()))
+
+    expected = {}
+    for seed in (1, 2):
+        res = []
+        run(seed, res)
+        expected[seed] = res[0]
+    got = {1: [], 2: []}
+    threads = [threading.Thread(target=run, args=(s, got[s])) for s in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for seed in (1, 2):
+        for a, b in zip(got[seed][0], expected[seed]):
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
