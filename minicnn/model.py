@@ -166,10 +166,17 @@ class Sequential:
         return x
 
     def _check_finite(self, x, what="inputs"):
-        if x.dtype.kind == "f" and not np.isfinite(x).all():
-            bad = np.argwhere(~np.isfinite(x))[0]
-            raise ValueError(f"{what} contain NaN or inf (first at index {tuple(int(i) for i in bad)}: "
-                             f"{x[tuple(bad)]})")
+        """ValueError at the first NaN/inf; checked in slices so no dataset-sized mask is built."""
+        if x.dtype.kind != "f":
+            return
+        step = max(1, (1 << 22) // max(1, int(np.prod(x.shape[1:]))))
+        for start in range(0, x.shape[0], step):
+            part = x[start:start + step]
+            if not np.isfinite(part).all():
+                bad = np.argwhere(~np.isfinite(part))[0]
+                bad[0] += start
+                raise ValueError(f"{what} contain NaN or inf (first at index {tuple(int(i) for i in bad)}: "
+                                 f"{x[tuple(bad)]})")
 
     def _check_y(self, y, n):
         y = np.asarray(y)

@@ -1,7 +1,7 @@
 """SGD (with momentum and Nesterov) and Adam, following Keras 3's update formulas exactly.
 
 Optimizers only read ``layer.params`` and ``layer.grads`` and update the parameter arrays in
-place. Their per-parameter state is keyed by ``"<layer name>/<param name>"``.
+place (one fused numba pass per parameter; ``kernels.fused`` has the plain NumPy references). Their per-parameter state is keyed by ``"<layer name>/<param name>"``.
 
 SGD, for each weight w with gradient g:
     momentum == 0:  w -= lr * g
@@ -17,6 +17,7 @@ Adam, at step t = 1, 2, ...:
 import numpy as np
 
 from .checks import real_number
+from .kernels.fused import adam_update, sgd_momentum_update
 
 
 class Optimizer:
@@ -82,14 +83,8 @@ class SGD(Optimizer):
         if self.momentum == 0.0:
             param -= lr * grad
             return
-        mom = param.dtype.type(self.momentum)
-        v = self.slot(key, "momentum", param)
-        v *= mom
-        v -= lr * grad
-        if self.nesterov:
-            param += mom * v - lr * grad
-        else:
-            param += v
+        sgd_momentum_update(param, grad, self.slot(key, "momentum", param), self.learning_rate, self.momentum,
+                            self.nesterov)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -104,13 +99,9 @@ class Adam(Optimizer):
 
     def update(self, key, param, grad):
         t = self.iterations
-        dtype = param.dtype.type
-        lr_t = dtype(self.learning_rate * np.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t))
-        m = self.slot(key, "m", param)
-        v = self.slot(key, "v", param)
-        m += (grad - m) * dtype(1 - self.beta_1)
-        v += (grad * grad - v) * dtype(1 - self.beta_2)
-        param -= lr_t * m / (np.sqrt(v) + dtype(self.epsilon))
+        lr_t = self.learning_rate * np.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
+        adam_update(param, grad, self.slot(key, "m", param), self.slot(key, "v", param), lr_t, 1 - self.beta_1,
+                    1 - self.beta_2, self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

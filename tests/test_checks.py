@@ -89,3 +89,12 @@ def test_optimizer_state_of_another_shape_is_refused_not_reset():
     with pytest.raises(ValueError, match=r"dense/kernel:momentum has shape \(5, 3\) but the parameter has shape \(4, 3\)"):
         other.apply_gradients([("dense/kernel", np.zeros((4, 3), np.float32), np.ones((4, 3), np.float32))])
     assert state["iterations"] == 1
+
+
+def test_nan_far_into_a_large_dataset_is_found_at_its_index():
+    model = minicnn.Sequential([L.Flatten(input_shape=(28, 28, 1)), L.Dense(3, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    x = np.zeros((6000, 28, 28, 1), np.float32)     # checked in slices of 5,349 images
+    x[5800, 3, 4, 0] = np.inf
+    with pytest.raises(ValueError, match=r"first at index \(5800, 3, 4, 0\): inf"):
+        model.fit(x, np.zeros(6000, int), verbose=0)
