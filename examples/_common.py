@@ -189,7 +189,7 @@ def report(args, model, history, recorder, x_train, x_test, y_test, class_names=
     results = {"example": args.name, "mode": args.mode, "test_accuracy": round(accuracy, 4),
                "test_images": int(len(x_test)), "train_images": int(len(x_train)),
                "epochs_run": epochs_run, "epochs_planned": args.epochs,
-               "seconds_per_epoch": round(recorder.mean_seconds, 1),
+               "seconds_per_epoch": recorder.mean_seconds,
                "stopped": "max-minutes" if recorder.stopped_early else history.stopped_reason,
                "params": model.count_params()}
     results.update(extra or {})

@@ -166,14 +166,20 @@ def test_dense_fast_path_matches_numpy(activation):
     x = RNG.standard_normal((5, 9)).astype(np.float32)
     y = layer.forward(x, training=True)
     z = x.astype(np.float64) @ layer.params["kernel"] + layer.params["bias"]
+    dy = RNG.standard_normal(y.shape).astype(np.float32)
     if activation == "relu":
-        np.testing.assert_allclose(y, np.maximum(z, 0), rtol=1e-5, atol=1e-6)
-        dy = RNG.standard_normal(y.shape).astype(np.float32)
-        dz = dy * (z > 0)
-        dx = layer.backward(dy)
-        np.testing.assert_allclose(layer.grads["kernel"], x.T.astype(np.float64) @ dz, rtol=1e-4, atol=1e-5)
-        np.testing.assert_allclose(layer.grads["bias"], dz.sum(0), rtol=1e-4, atol=1e-5)
-        np.testing.assert_allclose(dx, dz @ layer.params["kernel"].T, rtol=1e-4, atol=1e-5)
+        expected, dz = np.maximum(z, 0), dy * (z > 0)
+    elif activation == "softmax":
+        expected = np.exp(z - z.max(1, keepdims=True))
+        expected /= expected.sum(1, keepdims=True)
+        dz = expected * (dy - (dy * expected).sum(1, keepdims=True))
+    else:
+        expected, dz = z, dy
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
+    dx = layer.backward(dy)
+    np.testing.assert_allclose(layer.grads["kernel"], x.T.astype(np.float64) @ dz, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(layer.grads["bias"], dz.sum(0), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(dx, dz @ layer.params["kernel"].T, rtol=1e-4, atol=1e-5)
 
 
 def test_map_chunks_keeps_chunk_order_with_several_workers(monkeypatch):
