@@ -43,12 +43,7 @@ def load_image_folder(path, image_size=None, resize="pad", color_mode="rgb", ret
     skipped file paths, is appended. Raises ``ValueError`` if the root is missing, has
     no class folders, or a class folder has no images.
     """
-    if resize not in RESIZE_MODES:
-        raise ValueError(f"resize must be one of {RESIZE_MODES}, got {resize!r}")
-    if color_mode not in COLOR_MODES:
-        raise ValueError(f"color_mode must be one of {tuple(COLOR_MODES)}, got {color_mode!r}")
-    if image_size is not None:
-        image_size = _check_image_size(image_size)
+    image_size = _check_options(image_size, resize, color_mode)
     root = Path(path)
     class_dirs = _class_dirs(root)
     images, labels, sources, skipped = [], [], [], []
@@ -131,12 +126,7 @@ def _open_image(file, skipped):
 def load_image(path, image_size=None, resize="pad", color_mode="rgb"):
     """One image file as uint8 (height, width, 3 or 1), converted and resized exactly as
     :func:`load_image_folder` does. A file Pillow cannot decode raises ValueError naming it."""
-    if resize not in RESIZE_MODES:
-        raise ValueError(f"resize must be one of {RESIZE_MODES}, got {resize!r}")
-    if color_mode not in COLOR_MODES:
-        raise ValueError(f"color_mode must be one of {tuple(COLOR_MODES)}, got {color_mode!r}")
-    if image_size is not None:
-        image_size = _check_image_size(image_size)
+    image_size = _check_options(image_size, resize, color_mode)
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such image file: {path}")
@@ -146,6 +136,15 @@ def load_image(path, image_size=None, resize="pad", color_mode="rgb"):
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
         raise ValueError(f"{path}: cannot decode image ({err})") from err
     return _to_array(image, path, COLOR_MODES[color_mode], image_size, resize)
+
+
+def _check_options(image_size, resize, color_mode):
+    """Validate the loaders' options; return ``image_size`` as (height, width) or None."""
+    if resize not in RESIZE_MODES:
+        raise ValueError(f"resize must be one of {RESIZE_MODES}, got {resize!r}")
+    if color_mode not in COLOR_MODES:
+        raise ValueError(f"color_mode must be one of {tuple(COLOR_MODES)}, got {color_mode!r}")
+    return None if image_size is None else _check_image_size(image_size)
 
 
 def _to_array(image, file, pil_mode, image_size, resize):

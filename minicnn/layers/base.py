@@ -139,7 +139,12 @@ class Layer:
 class ActivationMixin:
     """For layers with an ``activation=`` argument (Dense, Conv2D): ``forward`` applies the linear
     part then the activation; ``backward_logits`` starts from the gradient of the pre-activation,
-    which the fused softmax cross-entropy provides. ``logits`` holds the last pre-activation."""
+    which the fused softmax cross-entropy provides. ``logits`` holds the last pre-activation.
+
+    A ReLU is fused into the layer's own kernels: the layer applies it in place with the bias and
+    passes ``relu_applied=True`` to :meth:`_output`; ``backward`` then hands the kept output to the
+    layer's ``_backward(dy, y, relu)``, which masks ``dy`` by ``y > 0`` in the same pass as the bias
+    gradient. Other activations run as separate layers."""
 
     def _init_activation(self, activation):
         from .activation import activation_layer
@@ -147,13 +152,22 @@ class ActivationMixin:
         self._activation = activation_layer(activation)
         self.logits = None
 
-    def _activate(self, z, training):
+    def _output(self, z, training, relu_applied):
+        """The layer's output from the pre-activation ``z`` (already rectified if ``relu_applied``)."""
+        if relu_applied:  # z is the output, kept for the backward mask
+            self.logits, self.y = None, z
+            return z
         self.logits = z
         return z if self._activation is None else self._activation.forward(z, training)
 
     def backward(self, dy):
+        if self.activation == "relu":
+            return self._backward(dy, self.y, True)
         dz = dy if self._activation is None else self._activation.backward(dy)
         return self.backward_logits(dz)
+
+    def backward_logits(self, dz):
+        return self._backward(dz, None, False)
 
     @property
     def ends_in_softmax(self):

@@ -89,18 +89,7 @@ class Conv2D(ActivationMixin, Layer):
             bias_act(z2d, bias, relu)
 
         map_chunks(run, chunks)
-        if relu:  # ReLU applied in place above: z is the layer's output
-            self.logits, self.y = None, z
-            return z
-        return self._activate(z, training)
-
-    def backward(self, dy):
-        if self.activation != "relu":
-            return super().backward(dy)
-        return self._backward(dy, self.y, True)
-
-    def backward_logits(self, dz):
-        return self._backward(dz, None, False)
+        return self._output(z, training, relu_applied=relu)
 
     def _backward(self, dy, y, relu):
         """Gradients from the output gradient ``dy``; with ``relu`` it is masked by ``y > 0`` first

@@ -52,18 +52,7 @@ class Dense(ActivationMixin, Layer):
         relu = self.activation == "relu"
         bias_act(z, self.params["bias"] if self.use_bias else None, relu)
         z = z.reshape(self.x.shape[:-1] + (self.units,))
-        if relu:  # ReLU applied in place: z is the output, kept for the backward mask
-            self.logits, self.y = None, z
-            return z
-        return self._activate(z, training)
-
-    def backward(self, dy):
-        if self.activation != "relu":
-            return super().backward(dy)
-        return self._backward(dy, self.y, True)
-
-    def backward_logits(self, dz):
-        return self._backward(dz, None, False)
+        return self._output(z, training, relu_applied=relu)
 
     def _backward(self, dy, y, relu):
         x2d = self.x.reshape(-1, self.x.shape[-1])
