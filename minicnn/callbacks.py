@@ -14,18 +14,31 @@ import numpy as np
 
 
 class Callback:
+    """Base class. ``self.model`` and ``self.params`` (epochs, steps, batch_size, verbose) are set
+    before training starts. As in Keras, ``on_train_batch_*`` call ``on_batch_*`` by default."""
+
     def __init__(self):
         self.model = None
+        self.params = {}
 
     def set_model(self, model):
         self.model = model
+
+    def set_params(self, params):
+        self.params = params
 
     def on_train_begin(self, logs=None): pass
     def on_train_end(self, logs=None): pass
     def on_epoch_begin(self, epoch, logs=None): pass
     def on_epoch_end(self, epoch, logs=None): pass
-    def on_train_batch_begin(self, batch, logs=None): pass
-    def on_train_batch_end(self, batch, logs=None): pass
+    def on_batch_begin(self, batch, logs=None): pass
+    def on_batch_end(self, batch, logs=None): pass
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs)
 
 
 class CallbackList:
@@ -35,6 +48,7 @@ class CallbackList:
             if not isinstance(cb, Callback):
                 raise ValueError(f"callbacks must be minicnn.callbacks.Callback objects, got {cb!r}")
             cb.set_model(model)
+            cb.set_params(model.history.params)
 
     def __getattr__(self, hook):
         if not hook.startswith("on_"):
@@ -158,10 +172,12 @@ class EarlyStopping(_MonitorMixin, Callback):
     row (``patience=2``: best at epoch 1, no better at epochs 2 and 3, stop after epoch 3, as Keras
     does); with ``restore_best_weights``, put back the weights of the best epoch when stopping."""
 
-    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, mode="auto", restore_best_weights=False):
+    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
+                 restore_best_weights=False):
         super().__init__()
         self._init_monitor(monitor, mode, min_delta)
         self.patience = int(patience)
+        self.verbose = verbose
         self.restore_best_weights = restore_best_weights
         self.wait = 0
         self.stopped_epoch = None
@@ -185,7 +201,12 @@ class EarlyStopping(_MonitorMixin, Callback):
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
-        if self.restore_best_weights and self.best_weights is not None and self.stopped_epoch is not None:
+        if self.stopped_epoch is not None and self.verbose:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        # Keras 3 restores the best weights whenever it saw them, also when no early stop happened
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose:
+                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)
 
 
@@ -193,9 +214,14 @@ class ModelCheckpoint(_MonitorMixin, Callback):
     """Save the model to ``filepath`` (``{epoch}`` and log keys may be formatted in) after every epoch,
     or only when ``monitor`` improves with ``save_best_only``."""
 
-    def __init__(self, filepath, monitor="val_loss", save_best_only=False, mode="auto", save_weights_only=False):
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
+                 mode="auto", save_freq="epoch"):
         super().__init__()
+        if save_freq != "epoch":
+            raise NotImplementedError(f"ModelCheckpoint(save_freq={save_freq!r}) is not implemented in minicnn; "
+                                      "use save_freq='epoch'")
         self._init_monitor(monitor, mode, 0.0)
+        self.verbose = verbose
         self.filepath = os.fspath(filepath)
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
@@ -204,9 +230,15 @@ class ModelCheckpoint(_MonitorMixin, Callback):
         if self.save_best_only:
             value = self._current(logs)
             if not self._improved(value):
+                if self.verbose:
+                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
                 return
-            self.best = value
+            previous, self.best = self.best, value
         path = self.filepath.format(epoch=epoch + 1, **(logs or {}))
+        if self.verbose:
+            improved = (f"{self.monitor} improved from {previous:.5f} to {self.best:.5f}, "
+                        if self.save_best_only else "")
+            print(f"Epoch {epoch + 1}: {improved}saving model to {path}")
         if self.save_weights_only:
             self.model.save_weights(path)
         else:

@@ -368,7 +368,9 @@ def cmd_evaluate(args):
     if model.loss is None:
         model.compile("sgd", "sparse_categorical_crossentropy")
     x = scale(x)
-    loss, accuracy = model.evaluate(x, y, batch_size=args.batch_size, verbose=0)
+    from minicnn.losses import CategoricalCrossentropy
+    labels = np.eye(model.output_shape[-1], dtype=np.float32)[y] if isinstance(model.loss, CategoricalCrossentropy) else y
+    loss, accuracy = model.evaluate(x, labels, batch_size=args.batch_size, verbose=0)
     predicted = model.predict(x, batch_size=args.batch_size).argmax(axis=-1)
     print(f"{dataset}: {len(x)} images")
     print(f"loss: {loss:.4f} - accuracy: {accuracy:.4f}")
@@ -400,10 +402,15 @@ def cmd_predict(args):
     shape = tuple(model.input_shape)
     if len(shape) != 3 or shape[-1] not in (1, 3):
         raise UsageError(f"predict needs a model with image inputs (height, width, 1 or 3), this one expects {shape}")
+    if len(model.output_shape) != 1:
+        raise UsageError(f"predict needs a classifier with outputs (classes,), this model outputs {model.output_shape}")
     num_classes = model.output_shape[-1]
     names = model.metadata.get("class_names") or [str(i) for i in range(num_classes)]
     x = np.stack([read_image(path, shape, resize=not args.no_resize) for path in args.images])
     probs = model.predict(scale(x))
+    if not getattr(model.layers[-1], "ends_in_softmax", False):  # logits: turn them into probabilities
+        from minicnn.layers.activation import softmax
+        probs = softmax(probs.astype(np.float64))
     for path, p in zip(args.images, probs):
         top = np.argsort(-p, kind="stable")[:3]
         print(f"{path}: " + "  ".join(f"{names[k]} ({p[k] * 100:.1f}%)" for k in top))

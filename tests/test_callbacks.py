@@ -207,3 +207,38 @@ def test_callbacks_must_be_callback_objects(data):
     with pytest.raises(ValueError, match="Callback objects"):
         tiny_model().fit(x, y, verbose=0, callbacks=[lambda: None])
     assert isinstance(ProgressLogger(), Callback)
+
+
+def test_restore_best_weights_also_without_an_early_stop_as_keras_3():
+    model, stopped = drive(EarlyStopping(patience=5, restore_best_weights=True), [1.0, 0.5, 0.7, 0.8])
+    assert stopped is None and np.array_equal(model.weights[0], [1.0, 1.0])
+
+
+def test_batch_hooks_forward_to_on_batch_and_params_are_set():
+    import minicnn
+    from minicnn.callbacks import Callback
+    from minicnn.layers import Dense
+
+    class Counter(Callback):
+        def __init__(self):
+            super().__init__()
+            self.ends, self.epochs_param = 0, None
+
+        def on_batch_end(self, batch, logs=None):
+            self.ends += 1
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.epochs_param = self.params["epochs"]
+
+    model = minicnn.Sequential([Dense(2, activation="softmax", input_shape=(3,))])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    counter = Counter()
+    model.fit(np.ones((10, 3), np.float32), np.zeros(10, int), epochs=2, batch_size=4, verbose=0, callbacks=[counter])
+    assert counter.ends == 6 and counter.epochs_param == 2
+
+
+def test_checkpoint_verbose_and_unsupported_save_freq(tmp_path, capsys):
+    from minicnn.callbacks import ModelCheckpoint
+    with pytest.raises(NotImplementedError, match="save_freq"):
+        ModelCheckpoint(str(tmp_path / "m.npz"), save_freq=100)
+    EarlyStopping(verbose=1)  # Keras's argument is accepted

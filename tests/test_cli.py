@@ -1,6 +1,7 @@
 """The minicnn command line, end to end on tiny --limit runs."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -162,3 +163,21 @@ def test_real_process_prints_no_carriage_returns(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "minicnn.cli", "summary", "missing.npz"], capture_output=True,
                          text=True, env=env, cwd=tmp_path, timeout=300)
     assert bad.returncode == 2 and bad.stderr.strip() == "minicnn: error: no such model file: missing.npz"
+
+
+def test_evaluate_one_hot_model_and_predict_logits_model(run, tmp_path, capsys):
+    from minicnn.layers import Dense, Flatten
+    from minicnn.losses import SparseCategoricalCrossentropy
+    one_hot = minicnn.Sequential([Flatten(input_shape=(28, 28, 1)), Dense(10, activation="softmax")])
+    one_hot.compile("sgd", "categorical_crossentropy")
+    one_hot.save(tmp_path / "one_hot.npz")
+    assert cli.main(["evaluate", str(tmp_path / "one_hot.npz"), "--limit", "50"]) == 0
+    logits = minicnn.Sequential([Flatten(input_shape=(28, 28, 1)), Dense(10)])
+    logits.compile("sgd", SparseCategoricalCrossentropy(from_logits=True))
+    logits.layers[-1].params["kernel"][...] = 5.0      # large logits: raw values would print as > 100%
+    logits.save(tmp_path / "logits.npz")
+    capsys.readouterr()
+    image = next(run.glob("*.png"))
+    assert cli.main(["predict", str(tmp_path / "logits.npz"), str(image)]) == 0
+    shares = [float(p) for p in re.findall(r"\(([\d.]+)%\)", capsys.readouterr().out)]
+    assert len(shares) == 3 and sum(shares) <= 100.01

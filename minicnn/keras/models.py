@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from ..callbacks import Callback, LearningRateScheduler, ReduceLROnPlateau
 from ..model import Sequential as _CoreSequential
 from . import losses as _losses
 from . import metrics as _metrics
@@ -157,11 +158,31 @@ class Model(_CoreSequential):
             raise not_implemented("validation_data as a generator or dataset", "pass arrays (x_val, y_val)")
         if validation_data is not None and len(validation_data) == 3:
             raise not_implemented("validation_data with sample weights", "pass (x_val, y_val)")
+        callbacks = list(callbacks or [])
+        keras_callbacks = [_KerasLogNames(cb, self._rename_logs) for cb in callbacks]
         history = super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=_verbose(verbose),
-                              callbacks=callbacks, validation_split=validation_split, validation_data=validation_data,
-                              shuffle=shuffle, initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch)
+                              callbacks=keras_callbacks, validation_split=validation_split,
+                              validation_data=validation_data, shuffle=shuffle, initial_epoch=initial_epoch,
+                              steps_per_epoch=steps_per_epoch)
+        learning_rate = history.history.get("learning_rate")
         history.history = self._keras_logs(history.history)
+        if learning_rate is not None and any(isinstance(cb, (LearningRateScheduler, ReduceLROnPlateau))
+                                             for cb in callbacks):
+            history.history["learning_rate"] = learning_rate  # Keras logs it when such a callback runs
         return history
+
+    def _rename_logs(self, logs):
+        """A batch's or epoch's logs with the accuracy keys under the metric name the user compiled
+        with (``acc``, ``sparse_categorical_accuracy``...), so callbacks can monitor those names."""
+        if logs is None or not self._metric_name or self._metric_name == "accuracy":
+            return logs
+        renamed = {}
+        for key, value in logs.items():
+            for prefix in ("", "val_"):
+                if key == prefix + "accuracy":
+                    key = prefix + self._metric_name
+            renamed[key] = value
+        return renamed
 
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
                       validation_data=None, initial_epoch=0, **kwargs):
@@ -256,8 +277,11 @@ class Sequential(Model):
     def build(self, input_shape=None):
         if input_shape is None and self._declared_shape is not None:
             input_shape = self._declared_shape
-        elif input_shape is not None and len(input_shape) == len(self._declared_shape or input_shape) + 1:
+        elif input_shape is not None and len(input_shape) > 0 and input_shape[0] is None:
             input_shape = tuple(input_shape)[1:]  # Keras's build takes the batch axis too
+        elif (input_shape is not None and self._declared_shape is not None
+              and len(input_shape) == len(self._declared_shape) + 1):
+            input_shape = tuple(input_shape)[1:]
         super().build(input_shape)
         tensor = self._input_tensor = KerasTensor(self.input_shape)
         for layer in self.layers:
@@ -341,3 +365,37 @@ def clone_model(model, input_tensors=None, clone_function=None):
 
 __getattr__ = module_getattr(__name__, {}, "available: models.Sequential, models.Model, models.load_model, "
                                           "models.model_from_json, models.clone_model")
+
+
+class _KerasLogNames(Callback):
+    """Runs a user's callback with the logs renamed by ``rename`` (see ``Model._rename_logs``)."""
+
+    def __init__(self, inner, rename):
+        super().__init__()
+        self.inner, self.rename = inner, rename
+
+    def set_model(self, model):
+        super().set_model(model)
+        self.inner.set_model(model)
+
+    def set_params(self, params):
+        super().set_params(params)
+        self.inner.set_params(params)
+
+    def on_train_begin(self, logs=None):
+        self.inner.on_train_begin(self.rename(logs))
+
+    def on_train_end(self, logs=None):
+        self.inner.on_train_end(self.rename(logs))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.inner.on_epoch_begin(epoch, self.rename(logs))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.inner.on_epoch_end(epoch, self.rename(logs))
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.inner.on_train_batch_begin(batch, self.rename(logs))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.inner.on_train_batch_end(batch, self.rename(logs))

@@ -213,3 +213,19 @@ def test_keras_lesson_example_quick():
     assert "History: {'accuracy': [" in out.stdout and "'val_loss': [" in out.stdout
     accuracy = float(out.stdout.split("Test accuracy: ")[1].split("%")[0])
     assert accuracy > 70
+
+
+def test_callbacks_see_the_compiled_metric_name_and_build_takes_the_batch_axis(tmp_path, capsys):
+    x, y = small_data(40)
+    model = small_cnn()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["acc"])
+    stop = keras.callbacks.EarlyStopping(monitor="val_acc", patience=0, verbose=1)
+    checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "{epoch:02d}-{val_acc:.2f}.h5"), monitor="val_acc",
+                                                 save_best_only=True, mode="max", verbose=1)
+    history = model.fit(x, y, epochs=3, validation_split=0.25, verbose=0,
+                        callbacks=[stop, checkpoint, keras.callbacks.ReduceLROnPlateau(monitor="loss")])
+    assert sorted(history.history) == ["acc", "learning_rate", "loss", "val_acc", "val_loss"]
+    assert list(tmp_path.glob("01-*.h5"))
+    built = models.Sequential([layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(10)])
+    built.build((None, 8, 8, 1))
+    assert built.output_shape == (10,)
