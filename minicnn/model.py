@@ -182,7 +182,6 @@ class Sequential:
         y = np.asarray(y)
         if y.shape[0] != n:
             raise ValueError(f"got {n} inputs but {y.shape[0]} labels")
-        self.loss.targets(y[:1], self.output_shape[-1])  # shape/kind check
         if isinstance(self.loss, losses_module.SparseCategoricalCrossentropy):
             losses_module.sparse_labels(y, self.output_shape[-1])
         else:

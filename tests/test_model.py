@@ -222,3 +222,10 @@ def test_seed_mnist_model_learns_real_mnist():
     model.fit(x_train, y_train[:5000], epochs=3, batch_size=32, verbose=0)
     loss, accuracy = model.evaluate(x_test, y_test[:1000], verbose=0)
     assert accuracy >= 0.90, f"test accuracy {accuracy:.3f}"
+
+
+def test_label_errors_show_the_real_label_shape():
+    model = small_model()
+    x, _ = blobs(10)
+    with pytest.raises(ValueError, match=r"got \(10, 3\); one-hot labels go with categorical_crossentropy"):
+        model.fit(x, np.eye(3)[np.arange(10) % 3], verbose=0)

@@ -217,6 +217,8 @@ class Model(_CoreSequential):
         return self._keras_logs(dict(zip(["loss", "accuracy"], values)))
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        require_default("predict", "steps", steps, None, "predict on arrays, all of them")
+        require_default("predict", "callbacks", callbacks, None, "call the model in a loop yourself")
         batch_size = 32 if batch_size is None else int(batch_size)
         if not self._several_outputs:
             return super().predict(x, batch_size=batch_size)
@@ -232,9 +234,14 @@ class Model(_CoreSequential):
         super().summary(print_fn=print_fn or print)
 
     def save(self, filepath, overwrite=True, **kwargs):
+        require_default("save", "overwrite", overwrite, True, "check os.path.exists(filepath) first")
+        for argument, value in kwargs.items():
+            require_default("save", argument, value, None, "model.save(filepath): the file holds the model, "
+                                                            "its optimizer state and its RNG state")
         super().save(filepath)
 
     def save_weights(self, filepath, overwrite=True):
+        require_default("save_weights", "overwrite", overwrite, True, "check os.path.exists(filepath) first")
         super().save_weights(filepath)
 
     def load_weights(self, filepath, skip_mismatch=False):

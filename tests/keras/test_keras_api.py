@@ -229,3 +229,13 @@ def test_callbacks_see_the_compiled_metric_name_and_build_takes_the_batch_axis(t
     built = models.Sequential([layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(10)])
     built.build((None, 8, 8, 1))
     assert built.output_shape == (10,)
+
+
+def test_save_and_predict_refuse_arguments_they_would_ignore(tmp_path):
+    model = models.Sequential([layers.Dense(2, input_shape=(3,))])
+    for call, name in ((lambda: model.save(tmp_path / "m.npz", overwrite=False), "overwrite=False"),
+                       (lambda: model.save(tmp_path / "m.npz", include_optimizer=False), "include_optimizer=False"),
+                       (lambda: model.save_weights(tmp_path / "w.h5", overwrite=False), "overwrite=False"),
+                       (lambda: model.predict(np.ones((2, 3), np.float32), steps=1), "steps=1")):
+        with pytest.raises(NotImplementedError, match=name):
+            call()
