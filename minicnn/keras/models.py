@@ -140,7 +140,33 @@ class Model(_CoreSequential):
         names = _metrics.metric_names(metrics)
         super().compile(_optimizers.get(optimizer), _losses.get(loss), metrics=["accuracy"] if names else [])
         self._metric_name = names[0] if names else None
+        if names:  # kept in saved files, so History keys survive load_model
+            self.metadata["keras_metric_name"] = self._metric_name
+        else:
+            self.metadata.pop("keras_metric_name", None)
         return None
+
+    @property
+    def metrics_names(self):
+        return ["loss"] + ([self._metric_name] if self._metric_name else [])
+
+    @property
+    def weights(self):
+        """Every weight array (parameters, then BatchNorm statistics, layer by layer), live: writing into
+        one changes the model. Keras returns Variables; minicnn's weights are NumPy arrays."""
+        return [w for layer in self.layers for w in list(layer.params.values()) + list(layer.state.values())]
+
+    @property
+    def trainable_weights(self):
+        return [p for _, p, _ in self.parameters()]
+
+    @property
+    def non_trainable_weights(self):
+        trainable = {id(p) for p in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
+
+    def predict_on_batch(self, x):
+        return self.predict(x, batch_size=max(len(x), 1))
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
@@ -344,7 +370,8 @@ def keras_model(model):
     if model.built and not keras.built:
         keras.build(model.input_shape)
     keras.optimizer, keras.loss, keras.metrics, keras.rng = model.optimizer, model.loss, model.metrics, model.rng
-    keras._metric_name = "accuracy" if model.metrics else None
+    keras.metadata = dict(model.metadata)
+    keras._metric_name = model.metadata.get("keras_metric_name", "accuracy") if model.metrics else None
     return keras
 
 

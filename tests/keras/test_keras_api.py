@@ -239,3 +239,17 @@ def test_save_and_predict_refuse_arguments_they_would_ignore(tmp_path):
                        (lambda: model.predict(np.ones((2, 3), np.float32), steps=1), "steps=1")):
         with pytest.raises(NotImplementedError, match=name):
             call()
+
+
+def test_weights_attributes_and_metric_name_survive_load(tmp_path):
+    x, y = small_data(24)
+    model = small_cnn(layers.Input((8, 8, 1)))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["acc"])
+    assert model.metrics_names == ["loss", "acc"]
+    assert [w.shape for w in model.trainable_weights] == [(3, 3, 1, 4), (4,), (36, 3), (3,)]
+    assert len(model.weights) == 4 and model.non_trainable_weights == []
+    np.testing.assert_allclose(model.predict_on_batch(x[:5]), model.predict(x[:5]), rtol=1e-6)
+    model.save(tmp_path / "m.npz")
+    loaded = models.load_model(tmp_path / "m.npz")
+    history = loaded.fit(x, y, epochs=1, verbose=0)
+    assert sorted(history.history) == ["acc", "loss"]
