@@ -9,7 +9,8 @@ as the matching minicnn example, and with ``--augment`` the very same augmentati
     python examples/keras_reference.py cifar_bn --epochs 14              # as cifar10_bn.py --full
     python examples/keras_reference.py cifar_bn --epochs 30 --augment    # as cifar10_bn.py --full --augment
     python examples/keras_reference.py cifar_deep --epochs 50            # as cifar10_deep.py --full
-    options: --train-size N (default: all), --test-size N (default: all 10,000), --seed S
+    python examples/keras_reference.py image_folder --epochs 10          # as image_folder.py --full
+    options: --train-size N, --test-size N (default: as the example's --full), --seed S
 
 Prints ``KERAS <model>: test accuracy ... s/epoch ...`` (seconds of training per epoch, validation
 excluded) and one line per epoch. Needs tensorflow/keras installed; minicnn itself never does.
@@ -27,6 +28,7 @@ import numpy as np  # noqa: E402
 import _common  # noqa: E402
 from cifar10_bn import augmentation  # noqa: E402
 from cifar10_deep import BLOCK_FILTERS, CONVS_PER_BLOCK  # noqa: E402
+import image_folder  # noqa: E402
 
 THREADS = 2
 RECIPES = {  # model -> (optimizer name, learning rate, momentum, batch size)
@@ -34,7 +36,10 @@ RECIPES = {  # model -> (optimizer name, learning rate, momentum, batch size)
     "cifar_small": ("adam", 0.001, None, 32),
     "cifar_bn": ("adam", 0.001, None, 64),
     "cifar_deep": ("adam", 0.001, None, 64),
+    "image_folder": ("adam", 0.001, None, image_folder.BATCH_SIZE),
 }
+FULL_SIZES = {"mnist": (60000, 10000), "image_folder": (image_folder.MODES["full"]["train_size"],
+                                                         image_folder.MODES["full"]["test_size"])}
 
 
 def build(name, keras):
@@ -55,6 +60,16 @@ def build(name, keras):
                        L.MaxPooling2D(2), L.Dropout(rate)]
         layers += [L.Flatten(), L.Dense(128, activation="relu"), L.Dropout(0.5)]
         shape = (32, 32, 3)
+    elif name == "image_folder":  # alexnet_style, as examples/image_folder.py (cat vs dog, 64x64)
+        layers = [L.Conv2D(32, 11, strides=4, padding="same", activation="relu"), L.BatchNormalization(),
+                  L.MaxPooling2D(3, strides=2),
+                  L.Conv2D(64, 5, padding="same", activation="relu"), L.BatchNormalization(),
+                  L.MaxPooling2D(3, strides=2)]
+        for filters in (96, 96, 64):
+            layers += [L.Conv2D(filters, 3, padding="same", activation="relu"), L.BatchNormalization()]
+        layers += [L.MaxPooling2D(3, strides=2), L.Flatten(), L.Dense(64, activation="relu"), L.Dropout(0.5),
+                   L.Dense(64, activation="relu"), L.Dropout(0.5), L.Dense(2, activation="softmax")]
+        return keras.Sequential([keras.Input(image_folder.IMAGE_SIZE + (3,))] + layers, name=name)
     else:  # cifar_deep, as examples/cifar10_deep.py
         layers = []
         for filters in BLOCK_FILTERS:
@@ -66,7 +81,13 @@ def build(name, keras):
     return keras.Sequential([keras.Input(shape)] + layers + [L.Dense(10, activation="softmax")], name=name)
 
 
-def load(name, train_size, test_size):
+def load(name, train_size, test_size, seed):
+    if name == "image_folder":  # the example's demo data: needs the CIFAR-10 JPEG archive
+        if image_folder.find_tarball() is None:
+            raise SystemExit(f"image_folder: {image_folder.TARBALL} not found (see examples/image_folder.py)")
+        args = argparse.Namespace(path=None, train_size=train_size, test_size=test_size, seed=seed)
+        (x_train, y_train), (x_test, y_test), _, _ = image_folder.load_data(args, workdir=None)
+        return (x_train, y_train), (x_test, y_test)
     if name == "mnist":
         return _common.load_mnist_scaled(train_size, test_size)
     (x_train, y_train), (x_test, y_test), _ = _common.load_cifar10_scaled(train_size, test_size)
@@ -78,8 +99,8 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", choices=sorted(RECIPES))
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--train-size", type=int, default=60000)
-    parser.add_argument("--test-size", type=int, default=10000)
+    parser.add_argument("--train-size", type=int, help="default: all (image_folder: 10,000)")
+    parser.add_argument("--test-size", type=int, help="default: all 10,000 (image_folder: 2,000)")
     parser.add_argument("--augment", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -90,7 +111,9 @@ def main(argv=None):
     import keras
     keras.utils.set_random_seed(args.seed)
 
-    (x_train, y_train), (x_test, y_test) = load(args.model, args.train_size, args.test_size)
+    train_size, test_size = FULL_SIZES.get(args.model, (50000, 10000))
+    (x_train, y_train), (x_test, y_test) = load(args.model, args.train_size or train_size,
+                                                args.test_size or test_size, args.seed)
     opt_name, lr, momentum, batch_size = RECIPES[args.model]
     optimizer = keras.optimizers.SGD(lr, momentum=momentum) if opt_name == "sgd" else keras.optimizers.Adam(lr)
     model = build(args.model, keras)

@@ -122,3 +122,20 @@ def test_bad_sizes_are_rejected(examples_path, tmp_path, capsys):
     with pytest.raises(SystemExit):
         load("mnist_cnn").main(["--epochs", "0", "--out", str(tmp_path)])
     assert "--epochs must be a positive integer, got 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["mnist", "cifar_small", "cifar_bn", "cifar_deep", "image_folder"])
+def test_keras_reference_builds_the_examples_models(examples_path, name):
+    """The Keras reference trains the same model as the minicnn example: same layer output shapes and
+    the same parameter count per layer."""
+    pytest.importorskip("tensorflow", reason="the Keras reference needs the optional extra 'bench'")
+    import keras
+    from minicnn import architectures
+    reference = load("keras_reference")
+    ours = {"mnist": architectures.mnist, "cifar_small": architectures.cifar_small,
+            "cifar_bn": architectures.cifar_bn, "cifar_deep": load("cifar10_deep").deep_model,
+            "image_folder": load("image_folder").alexnet_style}[name]()
+    theirs = reference.build(name, keras)
+    ours_layers = [(tuple(layer.output_shape), layer.count_params()) for layer in ours.layers]
+    theirs_layers = [(tuple(layer.output.shape[1:]), layer.count_params()) for layer in theirs.layers]
+    assert ours_layers == theirs_layers
