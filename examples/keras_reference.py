@@ -16,6 +16,7 @@ Prints ``KERAS <model>: test accuracy ... s/epoch ...`` (seconds of training per
 excluded) and one line per epoch. Needs tensorflow/keras installed; minicnn itself never does.
 """
 import argparse
+import importlib
 import math
 import os
 import time
@@ -31,19 +32,23 @@ from cifar10_deep import BLOCK_FILTERS, CONVS_PER_BLOCK  # noqa: E402
 import image_folder  # noqa: E402
 
 THREADS = 2
-RECIPES = {  # model -> (optimizer name, learning rate, momentum, batch size)
-    "mnist": ("sgd", 0.01, 0.9, 32),
-    "cifar_small": ("adam", 0.001, None, 32),
-    "cifar_bn": ("adam", 0.001, None, 64),
-    "cifar_deep": ("adam", 0.001, None, 64),
-    "image_folder": ("adam", 0.001, None, image_folder.BATCH_SIZE),
+RECIPES = {  # model -> (optimizer name, learning rate, momentum, the example it mirrors)
+    "mnist": ("sgd", 0.01, 0.9, "mnist_cnn"),
+    "cifar_small": ("adam", 0.001, None, "cifar10_small"),
+    "cifar_bn": ("adam", 0.001, None, "cifar10_bn"),
+    "cifar_deep": ("adam", 0.001, None, "cifar10_deep"),
+    "image_folder": ("adam", 0.001, None, "image_folder"),
 }
-FULL_SIZES = {"mnist": (60000, 10000), "image_folder": (image_folder.MODES["full"]["train_size"],
-                                                         image_folder.MODES["full"]["test_size"])}
+
+
+def example(name):
+    """The minicnn example module a model mirrors (its BATCH_SIZE and MODES["full"] sizes are used)."""
+    return importlib.import_module(RECIPES[name][3])
 
 
 def build(name, keras):
     L = keras.layers
+    classes = 10
     if name == "mnist":
         layers = [L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2), L.Flatten(),
                   L.Dense(100, activation="relu")]
@@ -68,8 +73,8 @@ def build(name, keras):
         for filters in (96, 96, 64):
             layers += [L.Conv2D(filters, 3, padding="same", activation="relu"), L.BatchNormalization()]
         layers += [L.MaxPooling2D(3, strides=2), L.Flatten(), L.Dense(64, activation="relu"), L.Dropout(0.5),
-                   L.Dense(64, activation="relu"), L.Dropout(0.5), L.Dense(2, activation="softmax")]
-        return keras.Sequential([keras.Input(image_folder.IMAGE_SIZE + (3,))] + layers, name=name)
+                   L.Dense(64, activation="relu"), L.Dropout(0.5)]
+        shape, classes = image_folder.IMAGE_SIZE + (3,), len(image_folder.DEMO_CLASSES)
     else:  # cifar_deep, as examples/cifar10_deep.py
         layers = []
         for filters in BLOCK_FILTERS:
@@ -78,7 +83,7 @@ def build(name, keras):
             layers += [L.MaxPooling2D(2), L.Dropout(0.2)]
         layers += [L.Flatten(), L.Dense(1024, activation="relu"), L.Dropout(0.2)]
         shape = (32, 32, 3)
-    return keras.Sequential([keras.Input(shape)] + layers + [L.Dense(10, activation="softmax")], name=name)
+    return keras.Sequential([keras.Input(shape)] + layers + [L.Dense(classes, activation="softmax")], name=name)
 
 
 def load(name, train_size, test_size, seed):
@@ -99,8 +104,8 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", choices=sorted(RECIPES))
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--train-size", type=int, help="default: all (image_folder: 10,000)")
-    parser.add_argument("--test-size", type=int, help="default: all 10,000 (image_folder: 2,000)")
+    parser.add_argument("--train-size", type=int, help="default: as the example's --full")
+    parser.add_argument("--test-size", type=int, help="default: as the example's --full")
     parser.add_argument("--augment", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -111,10 +116,12 @@ def main(argv=None):
     import keras
     keras.utils.set_random_seed(args.seed)
 
-    train_size, test_size = FULL_SIZES.get(args.model, (50000, 10000))
-    (x_train, y_train), (x_test, y_test) = load(args.model, args.train_size or train_size,
-                                                args.test_size or test_size, args.seed)
-    opt_name, lr, momentum, batch_size = RECIPES[args.model]
+    full = example(args.model).MODES["full"]
+    train_size = full["train_size"] if args.train_size is None else args.train_size
+    test_size = full["test_size"] if args.test_size is None else args.test_size
+    (x_train, y_train), (x_test, y_test) = load(args.model, train_size, test_size, args.seed)
+    opt_name, lr, momentum, _ = RECIPES[args.model]
+    batch_size = example(args.model).BATCH_SIZE
     optimizer = keras.optimizers.SGD(lr, momentum=momentum) if opt_name == "sgd" else keras.optimizers.Adam(lr)
     model = build(args.model, keras)
     model.compile(optimizer, "sparse_categorical_crossentropy", metrics=["accuracy"])

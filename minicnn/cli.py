@@ -368,8 +368,10 @@ def cmd_evaluate(args):
     if model.loss is None:
         model.compile("sgd", "sparse_categorical_crossentropy")
     x = scale(x)
+    from minicnn.data import to_categorical
     from minicnn.losses import CategoricalCrossentropy
-    labels = np.eye(model.output_shape[-1], dtype=np.float32)[y] if isinstance(model.loss, CategoricalCrossentropy) else y
+    one_hot = isinstance(model.loss, CategoricalCrossentropy)
+    labels = to_categorical(y, model.output_shape[-1]) if one_hot else y
     loss, accuracy = model.evaluate(x, labels, batch_size=args.batch_size, verbose=0)
     predicted = model.predict(x, batch_size=args.batch_size).argmax(axis=-1)
     print(f"{dataset}: {len(x)} images")

@@ -1,7 +1,8 @@
 """SGD (with momentum and Nesterov) and Adam, following Keras 3's update formulas exactly.
 
 Optimizers only read ``layer.params`` and ``layer.grads`` and update the parameter arrays in
-place (one fused numba pass per parameter; ``kernels.fused`` has the plain NumPy references). Their per-parameter state is keyed by ``"<layer name>/<param name>"``.
+place (one fused numba pass per parameter; ``kernels.fused`` has the plain NumPy references).
+Their per-parameter state is keyed by ``"<layer name>/<param name>"``.
 
 SGD, for each weight w with gradient g:
     momentum == 0:  w -= lr * g
