@@ -8,6 +8,7 @@ as the matching minicnn example, and with ``--augment`` the very same augmentati
     python examples/keras_reference.py cifar_small --epochs 10           # as cifar10_small.py --full
     python examples/keras_reference.py cifar_bn --epochs 14              # as cifar10_bn.py --full
     python examples/keras_reference.py cifar_bn --epochs 30 --augment    # as cifar10_bn.py --full --augment
+    python examples/keras_reference.py cifar_bn --epochs 14 --sharpen    # as sharpened_cifar.py --full
     python examples/keras_reference.py cifar_deep --epochs 50            # as cifar10_deep.py --full
     python examples/keras_reference.py image_folder --epochs 10          # as image_folder.py --full
     options: --train-size N, --test-size N (default: as the example's --full), --seed S
@@ -30,6 +31,7 @@ import _common  # noqa: E402
 from cifar10_bn import augmentation  # noqa: E402
 from cifar10_deep import BLOCK_FILTERS, CONVS_PER_BLOCK  # noqa: E402
 import image_folder  # noqa: E402
+from sharpened_cifar import sharpen_images  # noqa: E402
 
 THREADS = 2
 RECIPES = {  # model -> (optimizer name, learning rate, momentum, the example it mirrors)
@@ -86,7 +88,9 @@ def build(name, keras):
     return keras.Sequential([keras.Input(shape)] + layers + [L.Dense(classes, activation="softmax")], name=name)
 
 
-def load(name, train_size, test_size, seed):
+def load(name, train_size, test_size, seed, sharpen=False):
+    if sharpen and name not in ("cifar_small", "cifar_bn", "cifar_deep"):
+        raise SystemExit(f"--sharpen is for the CIFAR-10 models, not {name}")
     if name == "image_folder":  # the example's demo data: needs the CIFAR-10 JPEG archive
         if image_folder.find_tarball() is None:
             raise SystemExit(f"image_folder: {image_folder.TARBALL} not found (see examples/image_folder.py)")
@@ -95,7 +99,8 @@ def load(name, train_size, test_size, seed):
         return (x_train, y_train), (x_test, y_test)
     if name == "mnist":
         return _common.load_mnist_scaled(train_size, test_size)
-    (x_train, y_train), (x_test, y_test), _ = _common.load_cifar10_scaled(train_size, test_size)
+    (x_train, y_train), (x_test, y_test), _ = _common.load_cifar10_scaled(
+        train_size, test_size, transform=sharpen_images if sharpen else None)
     return (x_train, y_train), (x_test, y_test)
 
 
@@ -107,6 +112,7 @@ def main(argv=None):
     parser.add_argument("--train-size", type=int, help="default: as the example's --full")
     parser.add_argument("--test-size", type=int, help="default: as the example's --full")
     parser.add_argument("--augment", action="store_true")
+    parser.add_argument("--sharpen", action="store_true", help="CIFAR-10 sharpened as in sharpened_cifar.py")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
@@ -119,7 +125,7 @@ def main(argv=None):
     full = example(args.model).MODES["full"]
     train_size = full["train_size"] if args.train_size is None else args.train_size
     test_size = full["test_size"] if args.test_size is None else args.test_size
-    (x_train, y_train), (x_test, y_test) = load(args.model, train_size, test_size, args.seed)
+    (x_train, y_train), (x_test, y_test) = load(args.model, train_size, test_size, args.seed, args.sharpen)
     opt_name, lr, momentum, _ = RECIPES[args.model]
     batch_size = example(args.model).BATCH_SIZE
     optimizer = keras.optimizers.SGD(lr, momentum=momentum) if opt_name == "sgd" else keras.optimizers.Adam(lr)
@@ -149,7 +155,8 @@ def main(argv=None):
     else:
         model.fit(x_train, y_train, batch_size=batch_size, **common)
     accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)[1]
-    print(f"KERAS {args.model}{' augmented' if args.augment else ''}: test accuracy {accuracy:.4f} on "
+    label = args.model + (" augmented" if args.augment else "") + (" sharpened" if args.sharpen else "")
+    print(f"KERAS {label}: test accuracy {accuracy:.4f} on "
           f"{len(x_test)} test images after {args.epochs} epoch(s) of {len(x_train)} images, "
           f"{np.mean(Timer.seconds):.1f} s/epoch (training only)", flush=True)
 

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -139,3 +140,18 @@ def test_keras_reference_builds_the_examples_models(examples_path, name):
     ours_layers = [(tuple(layer.output_shape), layer.count_params()) for layer in ours.layers]
     theirs_layers = [(tuple(layer.output.shape[1:]), layer.count_params()) for layer in theirs.layers]
     assert ours_layers == theirs_layers
+
+
+def test_keras_reference_sharpened_data_is_the_examples(examples_path):
+    """`keras_reference.py cifar_bn --sharpen` trains on the very images sharpened_cifar.py uses."""
+    needs_cifar()
+    from minicnn import filters
+    reference = load("keras_reference")
+    (x_train, y_train), (x_test, _) = reference.load("cifar_bn", 16, 8, 0, sharpen=True)
+    (x_plain, y_plain), (x_plain_test, _) = reference.load("cifar_bn", 16, 8, 0)
+    assert x_train.dtype == np.float32 and np.array_equal(y_train, y_plain)
+    for sharp, plain in ((x_train[3], x_plain[3]), (x_test[5], x_plain_test[5])):
+        np.testing.assert_allclose(sharp, np.clip(filters.sharpen(plain), 0.0, 1.0), atol=1e-6)
+        assert not np.allclose(sharp, plain)
+    with pytest.raises(SystemExit, match="--sharpen is for the CIFAR-10 models, not mnist"):
+        reference.load("mnist", 16, 8, 0, sharpen=True)
