@@ -122,12 +122,13 @@ def main(argv=None):
     import keras
     keras.utils.set_random_seed(args.seed)
 
-    full = example(args.model).MODES["full"]
+    mirrored = example(args.model)
+    full = mirrored.MODES["full"]
     train_size = full["train_size"] if args.train_size is None else args.train_size
     test_size = full["test_size"] if args.test_size is None else args.test_size
     (x_train, y_train), (x_test, y_test) = load(args.model, train_size, test_size, args.seed, args.sharpen)
     opt_name, lr, momentum, _ = RECIPES[args.model]
-    batch_size = example(args.model).BATCH_SIZE
+    batch_size = mirrored.BATCH_SIZE
     optimizer = keras.optimizers.SGD(lr, momentum=momentum) if opt_name == "sgd" else keras.optimizers.Adam(lr)
     model = build(args.model, keras)
     model.compile(optimizer, "sparse_categorical_crossentropy", metrics=["accuracy"])
