@@ -155,3 +155,20 @@ def test_keras_reference_sharpened_data_is_the_examples(examples_path):
         assert not np.allclose(sharp, plain)
     with pytest.raises(SystemExit, match="--sharpen is for the CIFAR-10 models, not mnist"):
         reference.load("mnist", 16, 8, 0, sharpen=True)
+
+
+def test_keras_reference_augmented_epoch_is_one_pass_of_the_flow(examples_path):
+    """With --augment, Keras is given one pass of the example's flow per epoch: every image once,
+    the same augmented batches in the same order as the flow would yield them."""
+    reference = load("keras_reference")
+    x = np.random.default_rng(1).random((10, 6, 6, 3), dtype=np.float32)
+    y = np.arange(10)
+    flow = reference.augmentation().flow(x, y, batch_size=4, seed=3)
+    twin = reference.augmentation().flow(x, y, batch_size=4, seed=3)
+    for _ in range(2):  # two epochs: the second pass continues the flow
+        x_epoch, y_epoch = reference.one_pass(flow)
+        batches = [next(twin) for _ in range(3)]
+        assert sorted(y_epoch) == list(range(10))
+        np.testing.assert_array_equal(x_epoch, np.concatenate([b[0] for b in batches]))
+        np.testing.assert_array_equal(y_epoch, np.concatenate([b[1] for b in batches]))
+        assert not np.array_equal(x_epoch, x[y_epoch])  # augmented, not the originals
