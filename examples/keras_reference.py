@@ -142,8 +142,8 @@ def main(argv=None):
           f"{model.count_params():,} params, {len(x_train)} training and {len(x_test)} test images", flush=True)
 
     class Timer(keras.callbacks.Callback):
-        seconds = []
-        augmenting = 0.0  # seconds spent drawing this epoch's augmented batches, counted as training
+        seconds = []  # per epoch: training time plus the time to draw its augmented batches
+        augmenting = 0.0  # that drawing time for the current epoch (set by the loop below)
 
         def on_epoch_begin(self, epoch, logs=None):
             self.start = self.last = time.perf_counter()
@@ -152,11 +152,12 @@ def main(argv=None):
             self.last = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
-            self.seconds.append(self.last - self.start + Timer.augmenting)
+            self.seconds.append(self.last - self.start + self.augmenting)
             print(f"epoch {epoch + 1}: {self.seconds[-1]:.1f}s train, loss {logs['loss']:.4f}, "
                   f"accuracy {logs['accuracy']:.4f}, test accuracy {logs['val_accuracy']:.4f}", flush=True)
 
-    common = dict(batch_size=batch_size, validation_data=(x_test, y_test), callbacks=[Timer()], verbose=0)
+    timer = Timer()
+    common = dict(batch_size=batch_size, validation_data=(x_test, y_test), callbacks=[timer], verbose=0)
     if args.augment:
         # One pass of minicnn's flow is one epoch's batches, in order. They go to fit as arrays
         # (shuffle off, so the batches stay exactly these): fed as a Python generator instead, the
@@ -166,7 +167,7 @@ def main(argv=None):
         for epoch in range(args.epochs):
             start = time.perf_counter()
             x_epoch, y_epoch = one_pass(flow)
-            Timer.augmenting = time.perf_counter() - start
+            timer.augmenting = time.perf_counter() - start
             model.fit(x_epoch, y_epoch, initial_epoch=epoch, epochs=epoch + 1, shuffle=False, **common)
     else:
         model.fit(x_train, y_train, epochs=args.epochs, **common)
@@ -174,7 +175,7 @@ def main(argv=None):
     label = args.model + (" augmented" if args.augment else "") + (" sharpened" if args.sharpen else "")
     print(f"KERAS {label}: test accuracy {accuracy:.4f} on "
           f"{len(x_test)} test images after {args.epochs} epoch(s) of {len(x_train)} images, "
-          f"{np.mean(Timer.seconds):.1f} s/epoch (training only)", flush=True)
+          f"{np.mean(timer.seconds):.1f} s/epoch (training only)", flush=True)
 
 
 if __name__ == "__main__":
