@@ -1,7 +1,7 @@
 """Every example lesson runs end to end in its --smoke mode (a few dozen images, one epoch) and
 writes its pictures. The examples run in this process (``main(argv)``), which spares an
-interpreter start and the imports per example. CIFAR-based ones skip without CIFAR-10 in
-``$MINICNN_DATA``."""
+interpreter start and the imports per example. CIFAR-based ones skip, saying what
+to get, without CIFAR-10 in the data directory (``tests/optional_data.py``)."""
 import importlib
 import json
 import sys
@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from .optional_data import cifar10_dir, cifar_jpeg_tarball
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -25,8 +27,7 @@ def load(name):
 
 
 def needs_cifar():
-    if not load("_common").cifar10_available():
-        pytest.skip("CIFAR-10 is not in $MINICNN_DATA (build it with ../shared/data/build_cifar10.py)")
+    cifar10_dir()
 
 
 def assert_pictures(out, *names):
@@ -98,7 +99,7 @@ def test_image_folder_on_a_given_folder(examples_path, tmp_path):
 def test_image_folder_demo(examples_path, tmp_path):
     module = load("image_folder")
     if module.find_tarball() is None:
-        pytest.skip("cifar-10-jpeg.tar.gz not found ($MINICNN_CIFAR_JPEG, ../shared/data/)")
+        cifar_jpeg_tarball()  # skips, saying where it looked and what the file is
     results = run_training_example("image_folder", tmp_path)
     assert results["data"].startswith("cat vs dog") and results["train_images"] == 64
     assert_pictures(tmp_path, "feature_maps.png")

@@ -3,7 +3,6 @@ import io
 import os
 import pickle
 import tarfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +11,8 @@ from minicnn.data import cifar
 from minicnn.data.cifar import CIFAR10_CLASS_NAMES, load_cifar10
 from minicnn.data.download import DownloadError
 from minicnn.data.safe_pickle import restricted_loads
+
+from ..optional_data import cifar10_dir
 
 BATCH_NAMES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
 
@@ -175,18 +176,8 @@ def test_malicious_batch_is_refused_without_running(tmp_path):
     assert not marker.exists()
 
 
-def _real_cifar_dir():
-    root = os.environ.get("MINICNN_DATA")
-    if not root:
-        pytest.skip("MINICNN_DATA is not set: build CIFAR-10 with build_cifar10.py into a "
-                    "directory and export MINICNN_DATA=<that directory> to run this test")
-    if not (Path(root) / "cifar-10-batches-py").is_dir() and not (Path(root) / "cifar-10-python.tar.gz").is_file():
-        pytest.skip(f"MINICNN_DATA={root} has neither cifar-10-batches-py/ nor cifar-10-python.tar.gz")
-    return Path(root)
-
-
 def test_real_cifar10():
-    root = _real_cifar_dir()
+    root = cifar10_dir()
     (x_train, y_train), (x_test, y_test), class_names = load_cifar10(root, download=False)
     assert x_train.shape == (50000, 32, 32, 3) and x_test.shape == (10000, 32, 32, 3)
     assert x_train.dtype == x_test.dtype == y_train.dtype == y_test.dtype == np.uint8

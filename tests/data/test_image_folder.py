@@ -1,7 +1,5 @@
-import os
 import tarfile
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,9 +7,8 @@ from PIL import Image
 
 from minicnn.data.image_folder import load_image_folder
 
-# The CIFAR-10 JPEG tree: $MINICNN_CIFAR_JPEG (set by .ci/run), else ../shared/data beside the checkout.
-CIFAR_JPEG_TAR = os.environ.get("MINICNN_CIFAR_JPEG") or str(
-    Path(__file__).resolve().parents[3] / "shared" / "data" / "cifar-10-jpeg.tar.gz")
+from ..optional_data import cifar_jpeg_tarball
+
 
 
 def _save(path, array, mode=None, **kwargs):
@@ -140,7 +137,7 @@ def test_argument_validation(tmp_path):
 
 def test_part_of_real_cifar_jpeg_tree(tmp_path):
     wanted = {"train/cat/", "train/ship/"}
-    with tarfile.open(CIFAR_JPEG_TAR, "r:gz") as tar:
+    with tarfile.open(cifar_jpeg_tarball(), "r:gz") as tar:
         members = []
         for member in tar:
             prefix = member.name.rsplit("/", 1)[0] + "/"

@@ -6,6 +6,8 @@ from minicnn.data.download import DownloadError
 from minicnn.data.mnist import (FASHION_MNIST_CLASS_NAMES, IDX_FILE_NAMES, MNIST_CLASS_NAMES,
                                 load_fashion_mnist, load_mnist)
 
+from ..optional_data import fashion_mnist_dir
+
 MNIST_TRAIN_CLASS_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 
 
@@ -90,10 +92,8 @@ def test_fashion_label_count_mismatch_is_an_error(tmp_path, write_idx, no_system
         load_fashion_mnist(tmp_path, download=False)
 
 
-@pytest.mark.skipif(not mnist.SYSTEM_FASHION_MNIST_DIR.is_dir(),
-                    reason="Debian's dataset-fashion-mnist is not installed "
-                           "(no /usr/share/datasets/fashion-mnist)")
 def test_real_fashion_mnist_from_debian_package(tmp_path):
+    fashion_mnist_dir()
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist(tmp_path, download=False)
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
     assert np.bincount(y_train).tolist() == [6000] * 10

@@ -191,7 +191,6 @@ def test_json_clone_and_summary(capsys):
 
 
 def test_save_and_load_delegate_to_minicnn(tmp_path):
-    pytest.importorskip("minicnn.saving", reason="minicnn.saving is added by the persistence work")
     x, y = small_data()
     model = small_cnn(layers.Input((8, 8, 1)))
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
