@@ -162,6 +162,25 @@ def accuracy(y_true, y_pred) -> float:
     return float(np.mean(t == p))
 
 
+def count_correct(outputs: np.ndarray, y) -> float:
+    """The number of correct predictions in a batch, with the meaning Keras gives ``metrics=["accuracy"]``
+    (chosen from the shapes, ``keras/src/trainers/compile_utils.py``):
+
+    * outputs (N, 1): binary accuracy, ``output > 0.5`` equals the label;
+    * labels (N,) or (N, 1) with outputs (N, K > 1): sparse, ``argmax(output)`` equals the label;
+    * otherwise categorical: ``argmax(output)`` equals ``argmax(label)``.
+
+    Binary accuracy averages over the last axis per sample, so the count can be fractional."""
+    y = np.asarray(y)
+    if outputs.shape[-1] == 1:
+        t = y.reshape(outputs.shape) if y.ndim == outputs.ndim - 1 else y
+        return float((t == (outputs > 0.5)).mean(axis=-1).sum())
+    predicted = outputs.argmax(axis=-1)
+    if y.ndim < outputs.ndim or y.shape[-1] == 1:
+        return float(np.count_nonzero(predicted == y.reshape(predicted.shape)))
+    return float(np.count_nonzero(predicted == y.argmax(axis=-1)))
+
+
 def top_k_accuracy(y_true, y_score, k: int = 5) -> float:
     """Fraction of samples whose true label is among the ``k`` highest scores.
 

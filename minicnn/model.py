@@ -16,6 +16,7 @@ import threading
 import numpy as np
 
 from . import losses as losses_module
+from . import metrics as metrics_module
 from . import optimizers as optimizers_module
 from .callbacks import CallbackList, History, ProgressLogger
 from .checks import non_negative_int, positive_int, shape_tuple
@@ -130,6 +131,9 @@ class Sequential:
     def compile(self, optimizer, loss, metrics=("accuracy",)):
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = losses_module.get(loss)
+        if self.loss.reduction == "none":
+            raise ValueError(f"{self.loss.name} with reduction='none' gives one loss per sample, which training "
+                             "cannot minimise; use reduction='sum_over_batch_size' (the default) or 'sum'")
         metrics = [] if metrics is None else list(metrics)
         for m in metrics:
             if m not in _ACCURACY_NAMES:
@@ -137,13 +141,6 @@ class Sequential:
                                  "(use minicnn.metrics for others after predict)")
         self.metrics = ["accuracy"] if metrics else []
         return self
-
-    @property
-    def fused_softmax(self):
-        """True when the loss is computed from the last layer's pre-softmax values (stable, and
-        the gradient is ``p - onehot``)."""
-        return (self.loss is not None and not self.loss.from_logits
-                and getattr(self.layers[-1], "ends_in_softmax", False))
 
     # ------------------------------------------------------------------ data checks
     def _ensure_built(self, x):
@@ -182,10 +179,7 @@ class Sequential:
         y = np.asarray(y)
         if y.shape[0] != n:
             raise ValueError(f"got {n} inputs but {y.shape[0]} labels")
-        if isinstance(self.loss, losses_module.SparseCategoricalCrossentropy):
-            losses_module.sparse_labels(y, self.output_shape[-1])
-        else:
-            self.loss.targets(y, self.output_shape[-1])
+        self.loss.targets(y, (n,) + tuple(self.output_shape))
         return y
 
     def _require_compiled(self):
@@ -197,32 +191,33 @@ class Sequential:
 
     # ------------------------------------------------------------------ one batch
     def _forward(self, x, training):
+        # which layers returned their input object unchanged: Keras's logits pass through those
+        self._passed_through = []
         for layer in self.layers:
-            x = layer.forward(x, training)
+            y = layer.forward(x, training)
+            self._passed_through.append(y is x)
+            x = y
         return x
 
     def _loss_and_grad(self, out, y):
-        if self.fused_softmax:
-            return self.loss.value_and_grad_logits(self.layers[-1].logits, y)
-        return self.loss.value_and_grad(out, y)
+        """The loss at the model's output and its gradient, read from the logits of a final softmax or
+        sigmoid when the loss takes them (``minicnn.losses``); remembers where the gradient starts."""
+        logits = losses_module.output_logits(self.layers, self._passed_through)
+        loss, d, at_logits = self.loss.compute(out, y, logits)
+        self._backward_from = (logits.layer_index, True) if at_logits else (len(self.layers) - 1, False)
+        return loss, d
 
     def _backward(self, d):
-        layers = self.layers
-        if self.fused_softmax:
-            d = layers[-1].backward_logits(d)
-            layers = layers[:-1]
-        for layer in reversed(layers):
+        start, at_logits = self._backward_from
+        if at_logits:  # the layers after it passed the tensor through unchanged
+            d = self.layers[start].backward_logits(d)
+            start -= 1
+        for layer in reversed(self.layers[:start + 1]):
             d = layer.backward(d)
         return d
 
     def _correct(self, out, y):
-        pred = out.argmax(axis=-1)
-        y = np.asarray(y)
-        if isinstance(self.loss, losses_module.CategoricalCrossentropy):
-            y = y.argmax(axis=-1)
-        elif y.ndim == 2:
-            y = y[:, 0]
-        return int(np.count_nonzero(pred == y))
+        return metrics_module.count_correct(out, y)
 
     def _train_step(self, x, y):
         out = self._forward(x, True)
