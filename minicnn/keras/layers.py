@@ -184,9 +184,9 @@ class Rescaling(KerasLayer, _core.Rescaling):
 
 
 class SpatialDropout2D(KerasLayer, _core.SpatialDropout2D):
-    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None):
+    def __init__(self, rate, data_format=None, seed=None, **kwargs):
         check_data_format("SpatialDropout2D", data_format)
-        super().__init__(rate, seed=seed, **check_layer_kwargs("SpatialDropout2D", {"name": name, "dtype": dtype}))
+        super().__init__(rate, seed=seed, **check_layer_kwargs("SpatialDropout2D", kwargs))
 
 
 class GaussianNoise(KerasLayer, _core.GaussianNoise):

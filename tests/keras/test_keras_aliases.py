@@ -42,8 +42,8 @@ def test_channels_first_is_refused(make):
 def test_unknown_keyword_arguments_are_refused():
     with pytest.raises(ValueError, match="Unrecognized keyword arguments passed to Reshape"):
         layers.Reshape((2, 2), shape=(2, 2))
-    with pytest.raises(TypeError):
-        layers.SpatialDropout2D(0.5, noise_shape=(1, 1, 1, 3))   # Keras's signature has no noise_shape either
+    with pytest.raises(ValueError, match="Unrecognized keyword arguments passed to SpatialDropout2D"):
+        layers.SpatialDropout2D(0.5, noise_shape=(1, 1, 1, 3))
 
 
 def test_keras_names_still_outside_the_subset_point_somewhere():

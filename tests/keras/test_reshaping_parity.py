@@ -98,3 +98,25 @@ def test_gaussian_noise_in_training_has_kerass_spread():
     spreads = [np.asarray(layer(x, training=True)).std() for layer in
                (keras.layers.GaussianNoise(0.2, seed=1), ours.GaussianNoise(0.2, seed=1))]
     np.testing.assert_allclose(spreads, 0.2, rtol=0.03)
+
+
+def test_models_with_these_layers_convert_both_ways():
+    from minicnn.interop import from_keras, to_keras
+    model = ours_model()
+    x = (np.random.default_rng(2).random((4, 6, 6, 2)) * 255).astype(np.float32)
+    theirs = to_keras(model)
+    assert [type(layer).__name__ for layer in theirs.layers] == [type(layer).__name__ for layer in model.layers]
+    np.testing.assert_allclose(theirs(x, training=False).numpy(), model.predict(x), rtol=1e-5, atol=1e-6)
+    back = from_keras(theirs)
+    np.testing.assert_allclose(back.predict(x), model.predict(x), rtol=1e-6, atol=1e-7)
+    assert [layer.get_config() for layer in back.layers] == [layer.get_config() for layer in model.layers]
+
+
+def ours_model():
+    from minicnn.keras import Input, models
+    return models.Sequential([
+        Input((6, 6, 2)), ours.Rescaling(1 / 127.5, offset=-1.0), ours.GaussianNoise(0.1, seed=3),
+        ours.ZeroPadding2D(((1, 0), (2, 1))), ours.Conv2D(3, 3, activation="relu"), ours.SpatialDropout2D(0.3, seed=1),
+        ours.UpSampling2D((2, 1), interpolation="bilinear"), ours.Cropping2D(((1, 2), (0, 1))),
+        ours.UpSampling2D(2), ours.Permute((2, 1, 3)), ours.Reshape((-1, 6)), ours.Flatten(),
+        ours.Dense(4, activation="softmax")])
