@@ -222,3 +222,26 @@ def test_other_names_raise_not_implemented_with_advice(expression, advice):
     assert advice in str(error.value)
     with pytest.raises(AttributeError):
         tf._private_name
+
+
+def test_a_lesson_written_against_tensorflow_runs():
+    tf.random.set_seed(0)
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (32, 12, 12)).astype(np.uint8)
+    labels = rng.integers(0, 3, 32)
+    x = tf.image.resize(tf.expand_dims(tf.cast(images, tf.float32), -1), (16, 16))
+    y = tf.one_hot(labels, 3)
+    model = tf.keras.Sequential([
+        tf.keras.layers.Input(shape=(16, 16, 1)),
+        tf.keras.layers.Rescaling(1.0 / 255),
+        tf.keras.layers.Conv2D(4, 3, activation=tf.nn.relu),
+        tf.keras.layers.MaxPooling2D(),
+        tf.keras.layers.Flatten(),
+        tf.keras.layers.Dense(3, activation=tf.nn.softmax),
+    ])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert len(history.history["loss"]) == 2
+    predicted = tf.argmax(model.predict(x, verbose=0), axis=1)
+    assert predicted.shape == (32,) and predicted.dtype == np.int64
+    assert set(predicted.numpy().tolist()) <= {0, 1, 2} and np.isfinite(history.history["loss"]).all()

@@ -133,7 +133,8 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 0:
         raise ValueError(f"tf.one_hot depth must be a non-negative int, got {depth!r}")
     dtype = as_numpy_dtype(dtype)
-    values = {k: None if v is None else as_array(v) for k, v in (("on_value", on_value), ("off_value", off_value))}
+    values = {k: None if v is None else as_array(v, dtype_hint=dtype)
+              for k, v in (("on_value", on_value), ("off_value", off_value))}
     for key, value in values.items():
         if value is not None and dtype is not None and value.dtype != dtype:
             raise TypeError(f"dtype {value.dtype} of {key} does not match dtype parameter {dtype}")

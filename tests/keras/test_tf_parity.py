@@ -32,6 +32,7 @@ CALLS = [
     "one_hot([0, 1], 2, dtype=tf.int32)", "one_hot([1], 3, on_value=2.0)", "one_hot([1], 3, off_value=-1)",
     "one_hot([[1, 0]], 3, axis=1)", "one_hot(np.array([1, 0], np.int64), 2)", "one_hot(1, 3)",
     "one_hot(np.array([[3, 1], [0, 2]], np.uint8), 4, axis=2)",
+    "one_hot([1], 3, on_value=2.0, dtype=tf.float64)", "one_hot([1, 0], 2, off_value=-1, dtype=tf.int64)",
     "expand_dims([1, 2], 0)", "expand_dims([1, 2], -1)", "expand_dims(np.zeros((2, 3)), -3)", "expand_dims(5, 0)",
     "nn.relu(np.array([-1.5, 2.0]))", "nn.relu(np.array([[-1.5, 2.0]], np.float32))",
     "nn.softmax(np.array([[1.0, 2.0, 3.0], [0.0, -5.0, 50.0]], np.float32))",
