@@ -214,7 +214,8 @@ def check_model(model, x, y, eps=DEFAULT_EPS, tolerance=DEFAULT_TOLERANCE, max_c
 def describe(layer):
     """A short description of a layer's configuration for report titles."""
     cfg = layer.get_config()
-    keys = ("filters", "units", "kernel_size", "pool_size", "strides", "padding", "activation", "rate")
+    keys = ("filters", "units", "kernel_size", "pool_size", "strides", "padding", "activation", "rate", "cropping",
+            "size", "interpolation", "target_shape", "dims", "scale", "offset", "stddev")
     return "(" + ", ".join(f"{k}={cfg[k]}" for k in keys if k in cfg and cfg[k] is not None) + ")"
 
 
@@ -240,6 +241,13 @@ def standard_checks():
               (L.Dropout(0.4, seed=1), (4, 3), 3, False),
               (L.BatchNormalization(), (3, 3, 2), 4, True), (L.BatchNormalization(), (3, 3, 2), 4, False),
               (L.BatchNormalization(), (5,), 6, True)]
+    cases += [(L.ZeroPadding2D(((1, 0), (2, 1))), (3, 4, 2), 2, True),
+              (L.Cropping2D(((1, 0), (0, 2))), (4, 5, 2), 2, True), (L.UpSampling2D((2, 3)), (3, 2, 2), 2, True),
+              (L.UpSampling2D((3, 2), interpolation="bilinear"), (3, 4, 2), 2, True),
+              (L.Reshape((-1, 3)), (2, 3, 2), 2, True), (L.Permute((3, 1, 2)), (2, 3, 4), 2, True),
+              (L.Rescaling(1 / 127.5, -1.0), (3, 3, 2), 2, True),
+              (L.SpatialDropout2D(0.5, seed=1), (3, 3, 4), 3, True),
+              (L.GaussianNoise(0.3, seed=1), (3, 3, 2), 2, True)]
     return cases
 
 

@@ -32,6 +32,14 @@ _ARGUMENTS = {
     "Activation": ("activation",),
     "ReLU": ("max_value", "negative_slope", "threshold"),
     "Softmax": ("axis",),
+    "ZeroPadding2D": ("padding", "data_format"),
+    "Cropping2D": ("cropping", "data_format"),
+    "UpSampling2D": ("size", "data_format", "interpolation"),
+    "Reshape": ("target_shape",),
+    "Permute": ("dims",),
+    "Rescaling": ("scale", "offset"),
+    "SpatialDropout2D": ("rate", "data_format", "seed"),
+    "GaussianNoise": ("stddev", "seed"),
 }
 _ALIASES = {"MaxPool2D": "MaxPooling2D", "AvgPool2D": "AveragePooling2D", "GlobalMaxPool2D": "GlobalMaxPooling2D",
             "GlobalAvgPool2D": "GlobalAveragePooling2D"}

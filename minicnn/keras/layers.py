@@ -7,6 +7,8 @@ is accepted; one minicnn does not implement (``dilation_rate != 1``, ``kernel_re
 ``activation="tanh"``, ``data_format="channels_first"``, ...) raises NotImplementedError naming
 it and the nearest supported alternative.
 """
+import warnings
+
 from .. import layers as _core
 from . import activations as _activations
 from . import initializers as _initializers
@@ -16,7 +18,9 @@ from .engine import Input, InputLayer, KerasLayer, KerasTensor
 
 __all__ = ["Input", "InputLayer", "Conv2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D",
            "GlobalMaxPooling2D", "GlobalMaxPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D", "Dense",
-           "Flatten", "Dropout", "BatchNormalization", "Activation", "ReLU", "Softmax", "Layer", "KerasTensor"]
+           "Flatten", "Dropout", "BatchNormalization", "Activation", "ReLU", "Softmax", "ZeroPadding2D", "Cropping2D",
+           "UpSampling2D", "Reshape", "Permute", "Rescaling", "SpatialDropout2D", "GaussianNoise", "Convolution2D",
+           "Layer", "KerasTensor"]
 
 Layer = _core.Layer
 
@@ -146,6 +150,98 @@ class Softmax(KerasLayer, _core.Softmax):
         super().__init__(axis=-1, **check_layer_kwargs("Softmax", kwargs))
 
 
+class ZeroPadding2D(KerasLayer, _core.ZeroPadding2D):
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        check_data_format("ZeroPadding2D", data_format)
+        super().__init__(padding, **check_layer_kwargs("ZeroPadding2D", kwargs))
+
+
+class Cropping2D(KerasLayer, _core.Cropping2D):
+    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+        check_data_format("Cropping2D", data_format)
+        super().__init__(cropping, **check_layer_kwargs("Cropping2D", kwargs))
+
+
+class UpSampling2D(KerasLayer, _core.UpSampling2D):
+    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+        check_data_format("UpSampling2D", data_format)
+        super().__init__(size, interpolation=interpolation, **check_layer_kwargs("UpSampling2D", kwargs))
+
+
+class Reshape(KerasLayer, _core.Reshape):
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(target_shape, **check_layer_kwargs("Reshape", kwargs))
+
+
+class Permute(KerasLayer, _core.Permute):
+    def __init__(self, dims, **kwargs):
+        super().__init__(dims, **check_layer_kwargs("Permute", kwargs))
+
+
+class Rescaling(KerasLayer, _core.Rescaling):
+    def __init__(self, scale, offset=0.0, **kwargs):
+        super().__init__(scale, offset, **check_layer_kwargs("Rescaling", kwargs))
+
+
+class SpatialDropout2D(KerasLayer, _core.SpatialDropout2D):
+    def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        check_data_format("SpatialDropout2D", data_format)
+        super().__init__(rate, seed=seed, **check_layer_kwargs("SpatialDropout2D", kwargs))
+
+
+class GaussianNoise(KerasLayer, _core.GaussianNoise):
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(stddev, seed=seed, **check_layer_kwargs("GaussianNoise", kwargs))
+
+
+#: Keras 2's argument names for Convolution2D (Keras 1's, converted by Keras 2's legacy interface)
+_KERAS1_CONV_ARGUMENTS = {"nb_filter": "filters", "subsample": "strides", "border_mode": "padding",
+                          "dim_ordering": "data_format", "init": "kernel_initializer",
+                          "W_regularizer": "kernel_regularizer", "b_regularizer": "bias_regularizer",
+                          "W_constraint": "kernel_constraint", "b_constraint": "bias_constraint", "bias": "use_bias"}
+_KERAS1_DIM_ORDERING = {"tf": "channels_last", "th": "channels_first", "default": None}
+
+
+def Convolution2D(*args, **kwargs):
+    """Keras 2's alias of ``Conv2D``, removed in Keras 3 (DeprecationWarning).
+
+    As in Keras 2, the Keras 1 forms are converted too, each with a warning naming the new
+    spelling: ``Convolution2D(32, 3, 3)`` (rows and columns as two ints) is ``Conv2D(32, (3, 3))``,
+    ``nb_row``/``nb_col`` become ``kernel_size``, and ``nb_filter``, ``border_mode``, ``subsample``,
+    ``init``, ``dim_ordering``, ``W_regularizer``, ``bias``, ... their Keras 2 names. Returns a
+    ``Conv2D`` (so models save and load as Conv2D)."""
+    warnings.warn("keras.layers.Convolution2D is Keras 2's alias of Conv2D and was removed in Keras 3: "
+                  "use keras.layers.Conv2D", DeprecationWarning, stacklevel=2)
+    args, converted = list(args), []
+    if len(args) > 3:
+        raise TypeError(f"Convolution2D takes at most 3 positional arguments (filters, rows, cols), got {len(args)}")
+    if len(args) == 3:
+        if not all(isinstance(a, int) and not isinstance(a, bool) for a in args[1:]):
+            raise TypeError("Convolution2D(filters, rows, cols): rows and cols must be ints; pass strides= as a "
+                            f"keyword argument, got {args[1:]!r}")
+        if {"padding", "strides", "data_format"} & set(kwargs):
+            raise ValueError("Convolution2D(filters, rows, cols, ...) with Keras 2 keyword arguments: give "
+                             "kernel_size=(rows, cols) instead of two positional ints")
+        args = [args[0], (args[1], args[2])]
+        converted.append(("kernel_size", "nb_row, nb_col"))
+    if "nb_row" in kwargs or "nb_col" in kwargs:
+        if "nb_row" not in kwargs or "nb_col" not in kwargs or len(args) > 1:
+            raise TypeError("Convolution2D: give both nb_row and nb_col (or kernel_size=(rows, cols))")
+        kwargs["kernel_size"] = (kwargs.pop("nb_row"), kwargs.pop("nb_col"))
+        converted.append(("kernel_size", "nb_row, nb_col"))
+    for old, new in _KERAS1_CONV_ARGUMENTS.items():
+        if old in kwargs:
+            if new in kwargs:
+                raise TypeError(f"Convolution2D got both {old}= (Keras 1) and {new}= (Keras 2)")
+            value = kwargs.pop(old)
+            kwargs[new] = _KERAS1_DIM_ORDERING.get(value, value) if old == "dim_ordering" else value
+            converted.append((new, old))
+    for new, old in converted:
+        warnings.warn(f"Convolution2D: {old}= is Keras 1's argument; use Conv2D({new}=...) (Keras 2 and 3)",
+                      DeprecationWarning, stacklevel=2)
+    return Conv2D(*args, **kwargs)
+
+
 _MERGING = "minicnn models are chains without merging; use Sequential"
 _NEAREST = {
     "Conv1D": "use Conv2D", "Conv3D": "use Conv2D", "Conv2DTranspose": "use Conv2D",
@@ -155,11 +251,7 @@ _NEAREST = {
     "LeakyReLU": "use ReLU", "PReLU": "use ReLU", "ELU": "use ReLU",
     "LayerNormalization": "use BatchNormalization", "GroupNormalization": "use BatchNormalization",
     "UnitNormalization": "use BatchNormalization",
-    "SpatialDropout2D": "use Dropout", "GaussianNoise": "use Dropout", "GaussianDropout": "use Dropout",
-    "AlphaDropout": "use Dropout",
-    "Reshape": "use Flatten", "Permute": "use Flatten", "ZeroPadding2D": "use Conv2D(padding='same')",
-    "Cropping2D": "crop the arrays before fit", "UpSampling2D": "use Conv2D",
-    "Rescaling": "divide the images by 255 before fit (x / 255.0)",
+    "GaussianDropout": "use GaussianNoise or Dropout", "AlphaDropout": "use Dropout",
     "Normalization": "standardize the arrays before fit (minicnn.data.Standardizer)",
     "RandomFlip": "use preprocessing.image.ImageDataGenerator(horizontal_flip=True)",
     "RandomTranslation": "use preprocessing.image.ImageDataGenerator(width_shift_range=..., height_shift_range=...)",
@@ -172,4 +264,4 @@ _NEAREST = {
     "Embedding": "minicnn builds image CNNs: use Conv2D and Dense", "LSTM": "minicnn builds image CNNs: use Conv2D",
     "GRU": "minicnn builds image CNNs: use Conv2D", "SimpleRNN": "minicnn builds image CNNs: use Conv2D",
 }
-__getattr__ = module_getattr(__name__, _NEAREST, "supported layers: " + ", ".join(__all__[2:-2]))
+__getattr__ = module_getattr(__name__, _NEAREST, "supported layers: " + ", ".join(__all__[2:-3]))

@@ -1,5 +1,7 @@
 """``keras.utils``: ``to_categorical`` (also as ``np_utils.to_categorical``) and ``set_random_seed``."""
+import sys
 import types
+import warnings
 
 from ..data import to_categorical
 from ..rng import set_seed
@@ -13,9 +15,23 @@ def set_random_seed(seed):
     set_seed(seed)
 
 
-#: ``from keras.utils import np_utils`` (Keras 2's location of to_categorical)
-np_utils = types.ModuleType("np_utils", "Keras 2's home of to_categorical.")
-np_utils.to_categorical = to_categorical
+def _np_utils_to_categorical(y, num_classes=None):
+    """Keras 2's ``keras.utils.np_utils.to_categorical``: ``keras.utils.to_categorical`` with a
+    DeprecationWarning (Keras 3 removed the ``np_utils`` module)."""
+    warnings.warn("keras.utils.np_utils.to_categorical is Keras 2's location; Keras 3 removed the np_utils "
+                  "module: use keras.utils.to_categorical", DeprecationWarning, stacklevel=2)
+    return to_categorical(y, num_classes)
+
+
+_np_utils_to_categorical.__name__ = _np_utils_to_categorical.__qualname__ = "to_categorical"
+
+#: ``from keras.utils import np_utils`` / ``from keras.utils.np_utils import to_categorical``
+#: (Keras 2's location of to_categorical)
+np_utils = types.ModuleType(__name__ + ".np_utils", "Keras 2's home of to_categorical (removed in Keras 3).")
+np_utils.to_categorical = _np_utils_to_categorical
+np_utils.__getattr__ = module_getattr(np_utils.__name__, {}, "available: utils.np_utils.to_categorical "
+                                                             "(Keras 3: utils.to_categorical)")
+sys.modules[np_utils.__name__] = np_utils
 
 __getattr__ = module_getattr(__name__, {
     "plot_model": "use model.summary()",
