@@ -128,7 +128,9 @@ class Optimizer:
             for key, param, _ in items:
                 if self._use_weight_decay(key, param):
                     t = param.dtype.type
-                    param -= param * t(self.weight_decay) * t(lr)
+                    shrink = np.multiply(param, t(self.weight_decay))  # (w * wd) * lr, Keras's rounding
+                    shrink *= t(lr)
+                    param -= shrink
         for (key, param, _), grad in zip(items, grads):
             self.update(key, param, grad, lr)
         self.iterations += 1
