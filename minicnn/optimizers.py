@@ -365,15 +365,19 @@ class Adamax(_Betas):
 class Nadam(_Betas):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **common):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **common)
-        self._products = [1.0]  # _products[t] = mu_1 * ... * mu_t, a function of the step alone
+        self._product_at = (0, 1.0)  # (t, mu_1 * ... * mu_t): a function of the step alone, not saved
 
     def _mu(self, s):
         return self.beta_1 * (1.0 - 0.5 * 0.96 ** s)
 
     def _product(self, t):
-        while len(self._products) <= t:
-            self._products.append(self._products[-1] * self._mu(len(self._products)))
-        return self._products[t]
+        """``mu_1 * ... * mu_t``, multiplied in step order (so a resumed run gets the same bits)."""
+        s, product = self._product_at if self._product_at[0] <= t else (0, 1.0)
+        while s < t:
+            s += 1
+            product *= self._mu(s)
+        self._product_at = (t, product)
+        return product
 
     def update(self, key, param, grad, lr):
         c = param.dtype.type

@@ -7,7 +7,7 @@ They are minicnn's optimizers (``minicnn.optimizers`` documents the update rules
 ``loss_scale_factor`` and ``gradient_accumulation_steps`` raise NotImplementedError.
 
 Keras 2 spellings work, each with a DeprecationWarning naming the Keras 3 spelling:
-``lr=`` (the old name of ``learning_rate``; Keras 3 rejects it), ``decay=`` (Keras 2's per-step
+``lr=`` and ``optimizer.lr`` (the old name of ``learning_rate``; Keras 3 rejects it), ``decay=`` (Keras 2's per-step
 inverse-time decay ``lr / (1 + decay * iterations)``; Keras 3 ignores it with a warning, so a lesson
 ported to Keras 3 silently trains without it) and the lower-case ``sgd()``, ``rmsprop()``,
 ``adagrad()``, ``adadelta()``, ``adam()``, ``adamax()``, ``nadam()`` (Keras 2's aliases, removed in
@@ -77,7 +77,23 @@ def _keras_class(core):
 
     __init__.__signature__ = signature
     doc = f"``keras.optimizers.{core.__name__}{signature}``".replace("(self, ", "(").replace("**common", "...")
-    return type(core.__name__, (core,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
+    return type(core.__name__, (core,), {"__init__": __init__, "__doc__": doc, "__module__": __name__,
+                                         "lr": property(_get_lr, _set_lr, doc="Keras 2's name of learning_rate")})
+
+
+def _lr_warning():
+    _warn("optimizer.lr is Keras 2's name of optimizer.learning_rate, which Keras 3 removed: use "
+          "optimizer.learning_rate")
+
+
+def _get_lr(self):
+    _lr_warning()
+    return self.learning_rate
+
+
+def _set_lr(self, value):
+    _lr_warning()
+    self.learning_rate = value
 
 
 SGD = _keras_class(_core.SGD)

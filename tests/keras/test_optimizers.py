@@ -47,6 +47,10 @@ def test_lr_is_the_old_name_of_learning_rate():
     assert opt.learning_rate == 0.5
     with pytest.raises(ValueError, match="give the learning rate once"):
         optimizers.SGD(0.1, lr=0.5)
+    with pytest.warns(DeprecationWarning, match="optimizer.lr is Keras 2's name of optimizer.learning_rate"):
+        opt.lr = 0.25
+    with pytest.warns(DeprecationWarning, match="Keras 3 removed: use optimizer.learning_rate"):
+        assert opt.lr == 0.25 == opt.learning_rate
 
 
 def test_decay_is_keras2_inverse_time_decay_with_a_warning_that_keras3_ignores_it():
