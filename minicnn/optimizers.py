@@ -38,6 +38,7 @@ Adadelta: A = rho * A + (1 - rho) * g^2
 Adamax:   m += (g - m) * (1 - beta_1);   u = max(beta_2 * u, |g|)
           w -= lr * m / ((1 - beta_1^t) * (u + epsilon))
 Nadam:    mu_s = beta_1 * (1 - 0.5 * 0.96^s);  P_t = mu_1 * ... * mu_t
+          (Keras 2's schedule_decay=d, if given: 0.96^(s * d))
           m += (g - m) * (1 - beta_1);   v += (g^2 - v) * (1 - beta_2)
           m_hat = mu_{t+1} * m / (1 - P_t * mu_{t+1}) + (1 - mu_t) * g / (1 - P_t)
           w -= lr * m_hat / (sqrt(v / (1 - beta_2^t)) + epsilon)
@@ -363,12 +364,22 @@ class Adamax(_Betas):
 
 
 class Nadam(_Betas):
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **common):
+    """``schedule_decay`` is Keras 2's momentum warm-up, mu_s = beta_1 * (1 - 0.5 * 0.96^(s * schedule_decay))
+    (Keras 2's default 0.004); Keras 3 removed it and uses 0.96^s, which ``None`` (the default) gives."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, schedule_decay=None, **common):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **common)
+        self.schedule_decay = _optional_positive(schedule_decay, "schedule_decay")
         self._product_at = (0, 1.0)  # (t, mu_1 * ... * mu_t): a function of the step alone, not saved
 
     def _mu(self, s):
-        return self.beta_1 * (1.0 - 0.5 * 0.96 ** s)
+        return self.beta_1 * (1.0 - 0.5 * 0.96 ** (s if self.schedule_decay is None else s * self.schedule_decay))
+
+    def get_config(self):
+        config = super().get_config()
+        if self.schedule_decay is not None:
+            config["schedule_decay"] = self.schedule_decay
+        return config
 
     def _product(self, t):
         """``mu_1 * ... * mu_t``, multiplied in step order (so a resumed run gets the same bits)."""

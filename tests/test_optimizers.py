@@ -2,6 +2,9 @@
 step, in float64; weight decay, clipping, Keras 2's decay, schedules and the state round trip."""
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from minicnn import optimizers
 from minicnn.optimizers import schedules
@@ -142,12 +145,14 @@ def test_adamax_matches_keras_formula_by_hand():
     assert_trajectory(optimizers.Adamax(lr), expected)
 
 
-def test_nadam_matches_keras_formula_by_hand():
-    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-7
+@pytest.mark.parametrize("schedule_decay", [None, 0.004])
+def test_nadam_matches_keras_formula_by_hand(schedule_decay):
+    # Keras 3: 0.96 ** t; Keras 2's schedule_decay d: 0.96 ** (t * d)
+    lr, b1, b2, eps, d = 0.01, 0.9, 0.999, 1e-7, schedule_decay or 1.0
     w, m, v, product, expected = W0.copy(), np.zeros(3), np.zeros(3), 1.0, []
     for t, g in enumerate(GRADS, start=1):
-        u_t = b1 * (1 - 0.5 * 0.96 ** t)
-        u_next = b1 * (1 - 0.5 * 0.96 ** (t + 1))
+        u_t = b1 * (1 - 0.5 * 0.96 ** (t * d))
+        u_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * d))
         product = product * u_t
         m = m + (g - m) * (1 - b1)
         v = v + (g * g - v) * (1 - b2)
@@ -155,7 +160,7 @@ def test_nadam_matches_keras_formula_by_hand():
         v_hat = v / (1 - b2 ** t)
         w = w - m_hat * lr / (np.sqrt(v_hat) + eps)
         expected.append(w)
-    assert_trajectory(optimizers.Nadam(lr), expected)
+    assert_trajectory(optimizers.Nadam(lr, schedule_decay=schedule_decay), expected)
 
 
 # ---------------------------------------------------------------------- weight decay and clipping
@@ -217,6 +222,22 @@ def test_clipvalue_clips_each_entry():
         optimizers.Adam(clipnorm=1.0, clipvalue=1.0)
 
 
+GRADIENT_LISTS = st.lists(hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=4),
+                                     elements=st.floats(-10, 10)), min_size=1, max_size=3)
+
+
+@given(grads=GRADIENT_LISTS, clip=st.floats(0.01, 20), kind=st.sampled_from(["clipnorm", "global_clipnorm"]))
+def test_norm_clipping_is_kerass_formula_for_any_shapes(grads, clip, kind):
+    params = [np.zeros_like(g) for g in grads]
+    optimizers.SGD(1.0, **{kind: clip}).apply_gradients(
+        [(f"p{i}", p, g) for i, (p, g) in enumerate(zip(params, grads))])
+    global_norm = np.sqrt(sum(np.sum(g * g) for g in grads))
+    for p, g in zip(params, grads):
+        norm = np.linalg.norm(g) if kind == "clipnorm" else global_norm
+        np.testing.assert_allclose(-p, g * clip / max(norm, clip), rtol=1e-12, atol=1e-300)
+        assert np.linalg.norm(p) <= clip * (1 + 1e-12)
+
+
 # ---------------------------------------------------------------------- learning rates
 def test_schedule_is_evaluated_at_the_steps_already_taken():
     lr = schedules.PiecewiseConstantDecay([0, 1], [0.1, 0.01, 0.001])  # steps 0, 1, 2
@@ -258,13 +279,15 @@ def test_float32_state_stays_float32(name):
     assert all(s.dtype == np.float32 for slots in opt.slots.values() for s in slots.values())
 
 
-@pytest.mark.parametrize("name", ALL + ["amsgrad", "rmsprop_centered", "sgd_nesterov", "schedule", "decay"])
+@pytest.mark.parametrize("name", ALL + ["amsgrad", "rmsprop_centered", "sgd_nesterov", "schedule", "decay",
+                                        "nadam_keras2"])
 def test_state_round_trip_resumes_exactly(name):
     make = {"amsgrad": lambda: optimizers.Adam(0.01, amsgrad=True, clipnorm=0.3),
             "rmsprop_centered": lambda: optimizers.RMSprop(0.01, momentum=0.5, centered=True, weight_decay=0.1),
             "sgd_nesterov": lambda: optimizers.SGD(0.1, momentum=0.9, nesterov=True, global_clipnorm=0.5),
             "schedule": lambda: optimizers.Nadam(schedules.CosineDecay(0.0, 5, warmup_target=0.1, warmup_steps=2)),
-            "decay": lambda: optimizers.Adamax(0.01, decay=0.1, clipvalue=0.15)}.get(name, lambda: optimizers.get(name))
+            "decay": lambda: optimizers.Adamax(0.01, decay=0.1, clipvalue=0.15),
+            "nadam_keras2": lambda: optimizers.Nadam(0.002, schedule_decay=0.004)}.get(name, lambda: optimizers.get(name))
     opt = make()
     straight = run(opt, grads=GRADS + GRADS)[-1]
     first = make()

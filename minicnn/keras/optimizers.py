@@ -11,7 +11,9 @@ Keras 2 spellings work, each with a DeprecationWarning naming the Keras 3 spelli
 inverse-time decay ``lr / (1 + decay * iterations)``; Keras 3 ignores it with a warning, so a lesson
 ported to Keras 3 silently trains without it) and the lower-case ``sgd()``, ``rmsprop()``,
 ``adagrad()``, ``adadelta()``, ``adam()``, ``adamax()``, ``nadam()`` (Keras 2's aliases, removed in
-Keras 3), which keep Keras 2's default learning rates.
+Keras 3), which keep Keras 2's default learning rates (and ``nadam()`` its ``schedule_decay=0.004``);
+``epsilon=None`` (Keras 2's "backend epsilon", 1e-7) and Nadam's ``schedule_decay`` too. The update
+formulas are Keras 3's.
 """
 import inspect
 import sys
@@ -50,12 +52,23 @@ def _translate(owner, args, kwargs):
         kwargs["learning_rate"] = kwargs.pop("lr")
     if "decay" in kwargs:
         decay = kwargs["decay"]
-        _warn(f"{owner}(decay={decay!r}): `decay` is Keras 2's inverse-time decay lr / (1 + decay * iterations), "
-              "which minicnn applies; Keras 3 removed it (it ignores the argument with a warning): use "
-              f"{owner}(learning_rate=keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, "
-              f"decay_rate={decay!r}))")
-        if decay is None:
+        removed = "Keras 3 removed it (it ignores the argument with a warning)"
+        if not decay:
+            _warn(f"{owner}(decay={decay!r}): `decay` is Keras 2's inverse-time decay, here switched off; {removed}: "
+                  "drop the argument")
             kwargs.pop("decay")
+        else:
+            _warn(f"{owner}(decay={decay!r}): `decay` is Keras 2's inverse-time decay lr / (1 + decay * iterations), "
+                  f"which minicnn applies; {removed}: use {owner}(learning_rate=keras.optimizers.schedules."
+                  f"InverseTimeDecay(lr, decay_steps=1, decay_rate={decay!r}))")
+    if "epsilon" in kwargs and kwargs["epsilon"] is None:
+        _warn(f"{owner}(epsilon=None) is Keras 2's 'use backend.epsilon()', 1e-07; Keras 3 needs a number: use "
+              f"{owner}(epsilon=1e-07)")
+        kwargs["epsilon"] = 1e-7
+    if "schedule_decay" in kwargs and owner == "Nadam":
+        _warn(f"{owner}(schedule_decay={kwargs['schedule_decay']!r}) is Keras 2's Nadam momentum warm-up "
+              "beta_1 * (1 - 0.5 * 0.96 ** (t * schedule_decay)), which minicnn applies; Keras 3 removed it (it "
+              "rejects the argument) and always uses 0.96 ** t: use Nadam(...) without it")
     for argument, default, nearest in _UNSUPPORTED:
         require_default(owner, argument, kwargs.pop(argument, default), default, nearest)
     kwargs.pop("name", None)
@@ -121,11 +134,16 @@ def _keras2_factory(name):
     def factory(*args, **kwargs):
         default = "" if keras2_lr == keras3_lr else (f"; minicnn keeps Keras 2's default learning rate {keras2_lr} "
                                                      f"here (Keras 3's {cls.__name__} defaults to {keras3_lr})")
+        if name == "nadam":
+            default += " and Keras 2's schedule_decay=0.004 (Keras 3 removed it)"
         _warn(f"keras.optimizers.{name}() is Keras 2's lower-case alias of keras.optimizers.{cls.__name__}, which "
               f"Keras 3 removed: use keras.optimizers.{cls.__name__}(...){default}")
         if not args and "learning_rate" not in kwargs and "lr" not in kwargs:
             kwargs["learning_rate"] = keras2_lr
-        return cls(*args, **kwargs)
+        optimizer = cls(*args, **kwargs)
+        if name == "nadam" and "schedule_decay" not in kwargs:
+            optimizer.schedule_decay = 0.004  # Keras 2's Nadam default, before any step
+        return optimizer
 
     factory.__name__ = factory.__qualname__ = name
     factory.__doc__ = (f"Keras 2's ``keras.optimizers.{name}(...)``: ``{cls.__name__}(...)`` with Keras 2's default "

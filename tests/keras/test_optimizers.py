@@ -80,11 +80,34 @@ def test_lower_case_factories_are_keras2_aliases_with_keras2_default_learning_ra
         assert factory(lr=0.25).learning_rate == 0.25
 
 
-def test_the_keras2_cifar10_example_line_runs():
+def deprecations(make):
+    """``make()`` and the messages of the DeprecationWarnings it raised."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        opt = keras.optimizers.rmsprop(lr=0.0001, decay=1e-6)
-    assert len(caught) == 3 and all(w.filename == __file__ for w in caught)
+        result = make()
+    assert all(w.category is DeprecationWarning and w.filename == __file__ for w in caught)
+    return result, " | ".join(str(w.message) for w in caught)
+
+
+def test_keras2_epsilon_none_and_nadam_schedule_decay():
+    opt, said = deprecations(lambda: optimizers.Adam(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.0,
+                                                     amsgrad=False))
+    assert opt.epsilon == 1e-7 and opt.decay == 0.0
+    assert "Adam(epsilon=None) is Keras 2's 'use backend.epsilon()', 1e-07" in said
+    assert "Adam(decay=0.0): `decay` is Keras 2's inverse-time decay, here switched off; Keras 3 removed it" in said
+    opt, said = deprecations(lambda: optimizers.Nadam(lr=0.002, epsilon=None, schedule_decay=0.004))
+    assert "Nadam(schedule_decay=0.004) is Keras 2's Nadam momentum warm-up" in said
+    assert opt.schedule_decay == 0.004 and core.from_config(opt.get_config()).schedule_decay == 0.004
+    opt, said = deprecations(optimizers.nadam)
+    assert opt.schedule_decay == 0.004 and "schedule_decay=0.004 (Keras 3 removed it)" in said
+    assert optimizers.Nadam().schedule_decay is None  # Keras 3's formula
+    with pytest.raises(ValueError, match="not recognized.*schedule_decay"):
+        optimizers.Adam(schedule_decay=0.004)
+
+
+def test_the_keras2_cifar10_example_line_runs():
+    opt, said = deprecations(lambda: keras.optimizers.rmsprop(lr=0.0001, decay=1e-6))
+    assert said.count(" | ") == 2  # the alias, lr and decay
     model = models.Sequential([layers.Input((4,)), layers.Dense(3, activation="softmax")])
     model.compile(loss="categorical_crossentropy", optimizer=opt, metrics=["accuracy"])
     model.train_on_batch(np.ones((2, 4), np.float32), np.eye(3, dtype=np.float32)[[0, 1]])
