@@ -259,10 +259,3 @@ def deserialize(config, custom_objects=None):
                          f"{sorted(BUILTIN)} or a LearningRateSchedule subclass defined by the program (import "
                          "its module before loading, or pass custom_objects)")
     return cls.from_config(dict(config["config"]))
-
-
-def get(identifier):
-    """A schedule from a schedule object or its serialized dict."""
-    if isinstance(identifier, LearningRateSchedule):
-        return identifier
-    return deserialize(identifier)
