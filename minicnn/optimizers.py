@@ -46,6 +46,7 @@ Nadam:    mu_s = beta_1 * (1 - 0.5 * 0.96^s);  P_t = mu_1 * ... * mu_t
 Scalars are rounded to the parameters' dtype, as Keras casts them to the variable's dtype, so
 float32 training matches Keras to float32 rounding (``tests/keras/test_optimizer_parity.py``).
 """
+import math
 import re
 import sys
 
@@ -90,7 +91,11 @@ class Optimizer:
     def learning_rate(self):
         """The learning rate now: the float, or the schedule's value at ``iterations``."""
         if isinstance(self._learning_rate, schedules.LearningRateSchedule):
-            return float(self._learning_rate(self.iterations))
+            lr = float(self._learning_rate(self.iterations))
+            if not (math.isfinite(lr) and lr >= 0):
+                raise ValueError(f"the learning-rate schedule {type(self._learning_rate).__name__} returned {lr} at "
+                                 f"step {self.iterations}; expected a finite number >= 0")
+            return lr
         return self._learning_rate
 
     @learning_rate.setter

@@ -61,11 +61,11 @@ def _decay_steps(value, name="decay_steps"):
     return value
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """``initial_learning_rate * decay_rate ** (step / decay_steps)``; with ``staircase=True`` the
-    exponent is floored, so the rate drops every ``decay_steps`` steps."""
+class _StepRatio(LearningRateSchedule):
+    """Shared arguments of ExponentialDecay and InverseTimeDecay: ``p = step / decay_steps``,
+    floored with ``staircase=True``."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
         self.initial_learning_rate = real_number(initial_learning_rate, "initial_learning_rate")
         self.decay_steps = _decay_steps(decay_steps)
         self.decay_rate = real_number(decay_rate, "decay_rate")
@@ -76,15 +76,23 @@ class ExponentialDecay(LearningRateSchedule):
         p = float(step) / self.decay_steps
         return math.floor(p) if self.staircase else p
 
-    def __call__(self, step):
-        return self.initial_learning_rate * self.decay_rate ** self._p(step)
-
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
                 "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
 
 
-class InverseTimeDecay(ExponentialDecay):
+class ExponentialDecay(_StepRatio):
+    """``initial_learning_rate * decay_rate ** (step / decay_steps)``; with ``staircase=True`` the
+    exponent is floored, so the rate drops every ``decay_steps`` steps."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
+
+    def __call__(self, step):
+        return self.initial_learning_rate * self.decay_rate ** self._p(step)
+
+
+class InverseTimeDecay(_StepRatio):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored ratio with
     ``staircase=True``). Keras 2's optimizer argument ``decay=d`` is this schedule with
     ``decay_steps=1, decay_rate=d``."""

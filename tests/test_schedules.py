@@ -104,6 +104,12 @@ def test_serialize_uses_keras_form_and_deserialize_rebuilds_builtins_and_user_cl
         schedules.deserialize("ExponentialDecay")
 
 
+def test_a_schedule_returning_a_bad_rate_is_named():
+    opt = minicnn.optimizers.SGD(HalvingEveryStep(float("nan")))
+    with pytest.raises(ValueError, match="schedule HalvingEveryStep returned nan at step 0; expected a finite"):
+        opt.apply_gradients([("w", np.ones(2), np.ones(2))])
+
+
 def test_the_base_class_names_what_a_subclass_must_provide():
     class NoConfig(schedules.LearningRateSchedule):
         def __call__(self, step):

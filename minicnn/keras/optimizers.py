@@ -61,7 +61,7 @@ def _translate(owner, args, kwargs):
             _warn(f"{owner}(decay={decay!r}): `decay` is Keras 2's inverse-time decay lr / (1 + decay * iterations), "
                   f"which minicnn applies; {removed}: use {owner}(learning_rate=keras.optimizers.schedules."
                   f"InverseTimeDecay(lr, decay_steps=1, decay_rate={decay!r}))")
-    if "epsilon" in kwargs and kwargs["epsilon"] is None:
+    if owner != "SGD" and "epsilon" in kwargs and kwargs["epsilon"] is None:
         _warn(f"{owner}(epsilon=None) is Keras 2's 'use backend.epsilon()', 1e-07; Keras 3 needs a number: use "
               f"{owner}(epsilon=1e-07)")
         kwargs["epsilon"] = 1e-7
