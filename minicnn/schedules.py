@@ -31,8 +31,9 @@ the running program defines (the built-ins, or a user's class already imported);
 code from the config.
 """
 import math
+import numbers
 
-from .checks import non_negative_int, real_number
+from .checks import real_number
 
 KERAS_MODULE = "keras.optimizers.schedules"
 
@@ -55,9 +56,12 @@ class LearningRateSchedule:
         return cls(**config)
 
 
-def _decay_steps(value, name="decay_steps"):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={value!r}")
+def _decay_steps(value, name="decay_steps", minimum="> 0"):
+    """A step count as Keras takes it (an int or a float), ``> 0`` or ``>= 0``."""
+    ok = (not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+          and (value > 0 if minimum == "> 0" else value >= 0))
+    if not ok:
+        raise ValueError(f"Argument `{name}` must be {minimum}. Received: {name}={value!r}")
     return value
 
 
@@ -178,7 +182,7 @@ class CosineDecay(LearningRateSchedule):
         self.alpha = real_number(alpha, "alpha")
         self.name = name
         self.warmup_target = None if warmup_target is None else real_number(warmup_target, "warmup_target")
-        self.warmup_steps = non_negative_int(warmup_steps, "warmup_steps")
+        self.warmup_steps = _decay_steps(warmup_steps, "warmup_steps", ">= 0")
 
     def __call__(self, step):
         step = float(step)

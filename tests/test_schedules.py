@@ -74,8 +74,9 @@ def test_decay_steps_must_be_positive(make):
 def test_bad_numbers_are_refused():
     with pytest.raises(ValueError, match="initial_learning_rate must be a finite number"):
         schedules.ExponentialDecay("0.1", 10, 0.5)
-    with pytest.raises(ValueError, match="warmup_steps must be a non-negative int"):
+    with pytest.raises(ValueError, match="`warmup_steps` must be >= 0. Received: warmup_steps=-1"):
         schedules.CosineDecay(0.1, 10, warmup_target=0.2, warmup_steps=-1)
+    assert schedules.CosineDecay(0.0, 10, warmup_target=0.2, warmup_steps=4.0)(2) == 0.1  # floats, as Keras
 
 
 class HalvingEveryStep(schedules.LearningRateSchedule):
