@@ -241,7 +241,7 @@ def _config_from(config, factory, what, path):
         raise ValueError(f"{path}: the {what} config must be an object with a 'name', got {config!r}")
     try:
         return factory(config)
-    except (KeyError, TypeError) as err:
+    except (KeyError, TypeError, ValueError) as err:
         raise ValueError(f"{path}: bad {what} config {config} ({err}); unknown keys are errors") from None
 
 

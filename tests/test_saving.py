@@ -12,13 +12,32 @@ from minicnn import saving
 from minicnn.layers import BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D
 
 
-def small_model(compile=True, units=3):
+def small_model(compile=True, units=3, optimizer=None):
     model = minicnn.Sequential([
         Conv2D(4, 3, activation="relu", input_shape=(8, 8, 1)), BatchNormalization(), MaxPooling2D(2),
         Flatten(), Dropout(0.3), Dense(units, activation="softmax")])
     if compile:
-        model.compile(minicnn.optimizers.Adam(0.01), "sparse_categorical_crossentropy")
+        model.compile(optimizer or minicnn.optimizers.Adam(0.01), "sparse_categorical_crossentropy")
     return model
+
+
+schedules = minicnn.optimizers.schedules
+#: every optimizer, its common arguments and every schedule, for the exact-resume test
+RESUME_OPTIMIZERS = {
+    "adam": lambda: minicnn.optimizers.Adam(0.01),
+    "adam_amsgrad_wd_clipnorm": lambda: minicnn.optimizers.Adam(0.01, amsgrad=True, weight_decay=0.1, clipnorm=1.0),
+    "adamw_cosine_warmup": lambda: minicnn.optimizers.AdamW(
+        schedules.CosineDecay(0.0, 12, warmup_target=0.01, warmup_steps=6)),
+    "sgd_nesterov_piecewise": lambda: minicnn.optimizers.SGD(
+        schedules.PiecewiseConstantDecay([7, 12], [0.1, 0.05, 0.01]), momentum=0.9, nesterov=True),
+    "rmsprop_centered_exponential": lambda: minicnn.optimizers.RMSprop(
+        schedules.ExponentialDecay(0.01, 5, 0.5, staircase=True), momentum=0.5, centered=True),
+    "adagrad_inverse_time": lambda: minicnn.optimizers.Adagrad(schedules.InverseTimeDecay(0.1, 3, 0.5)),
+    "adadelta_global_clipnorm": lambda: minicnn.optimizers.Adadelta(1.0, global_clipnorm=0.5),
+    "adamax_polynomial": lambda: minicnn.optimizers.Adamax(schedules.PolynomialDecay(0.01, 15, power=2.0)),
+    "nadam_keras2_decay_clipvalue": lambda: minicnn.optimizers.Nadam(0.01, decay=0.05, clipvalue=0.2),
+    "sgd_restarts": lambda: minicnn.optimizers.SGD(schedules.CosineDecayRestarts(0.1, 4), weight_decay=0.01),
+}
 
 
 @pytest.fixture
@@ -49,22 +68,27 @@ def test_save_load_round_trip_is_bit_identical_and_keeps_the_path(tmp_path, data
     assert loaded.to_json() == model.to_json()
 
 
-def test_resume_continues_exactly_like_uninterrupted_training(tmp_path, data):
+@pytest.mark.parametrize("optimizer", sorted(RESUME_OPTIMIZERS))
+def test_resume_continues_exactly_like_uninterrupted_training(tmp_path, data, optimizer):
     x, y = data
+    make = RESUME_OPTIMIZERS[optimizer]
     minicnn.set_seed(3)
-    straight = small_model()
-    straight.fit(x, y, epochs=4, batch_size=8, verbose=0)
+    straight = small_model(optimizer=make())
+    history = straight.fit(x, y, epochs=4, batch_size=8, verbose=0)
 
     minicnn.set_seed(3)
-    first = small_model()
+    first = small_model(optimizer=make())
     first.fit(x, y, epochs=2, batch_size=8, verbose=0)
     first.save(tmp_path / "m.npz")
     minicnn.set_seed(12345)  # whatever happens to the global stream in between must not matter
     resumed = minicnn.load_model(tmp_path / "m.npz")
-    resumed.fit(x, y, epochs=4, initial_epoch=2, batch_size=8, verbose=0)
+    assert resumed.optimizer.get_config() == first.optimizer.get_config()
+    assert type(resumed.optimizer) is type(first.optimizer)
+    resumed_history = resumed.fit(x, y, epochs=4, initial_epoch=2, batch_size=8, verbose=0)
 
     assert weights_equal(straight, resumed)
     assert resumed.optimizer.iterations == straight.optimizer.iterations == 20
+    assert resumed_history.history["learning_rate"] == history.history["learning_rate"][2:]
     assert np.array_equal(straight.predict(x), resumed.predict(x))
 
 
@@ -181,10 +205,12 @@ def test_npz_that_is_not_minicnn(tmp_path):
     (None, (), {"weights/extra": np.zeros(2)}, r"unexpected \['weights/extra'\]"),
     (lambda h: h.update(surprise=1), (), None, "unknown header keys"),
     (lambda h: h["optimizer"].update(warp_speed=9), (), None, "bad optimizer config.*warp_speed"),
+    (lambda h: h["optimizer"].update(learning_rate={"class_name": "os.system", "config": {}}), (), None,
+     "bad optimizer config.*unknown learning-rate schedule 'os.system'"),
     (lambda h: h["loss"].update(name="hinge"), (), None, "bad loss config"),
     (None, (), {"evil": np.array([{"a": 1}], dtype=object)}, "pickled"),
 ], ids=["wrong-version", "missing-array", "extra-array", "unknown-header-key", "unknown-optimizer-key",
-        "unknown-loss", "pickle-inside"])
+        "unknown-schedule", "unknown-loss", "pickle-inside"])
 def test_bad_contents_are_refused(saved, tmp_path, edit_header, drop, add, message):
     bad = tmp_path / "bad.npz"
     rewrite(saved, bad, edit_header=edit_header, drop=drop, add=add)
