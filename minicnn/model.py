@@ -203,8 +203,20 @@ class Sequential:
 
     def _loss_and_grad(self, out, y):
         if self.fused_softmax:
-            return self.loss.value_and_grad_logits(self.layers[-1].logits, y)
-        return self.loss.value_and_grad(out, y)
+            value, grad = self.loss.value_and_grad_logits(self.layers[-1].logits, y)
+        else:
+            value, grad = self.loss.value_and_grad(out, y)
+        return value + self.regularization_loss(), grad
+
+    def regularization_loss(self):
+        """The sum of every layer's weight penalties (``kernel_regularizer=...``), which Keras adds to
+        the loss in training and in evaluation; their gradients are added in the layers' backward."""
+        return sum(layer.regularization_loss() for layer in self.layers)
+
+    def apply_constraints(self):
+        """Project constrained weights (``kernel_constraint=...``) after an optimizer step, as Keras."""
+        for layer in self.trainable_layers:
+            layer.apply_constraints()
 
     def _backward(self, d):
         layers = self.layers
@@ -231,6 +243,7 @@ class Sequential:
             return loss, self._correct(out, y)
         self._backward(d)
         self.optimizer.apply_gradients(self.parameters())
+        self.apply_constraints()
         return loss, self._correct(out, y)
 
     def train_on_batch(self, x, y):

@@ -1,5 +1,5 @@
 """minicnn layers: Keras's names, arguments and defaults, NHWC float32 activations."""
-from .activation import Activation, ReLU, Softmax
+from .activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
 from .base import Layer
 from .conv import Conv2D
 from .dense import Dense, Flatten
@@ -10,6 +10,7 @@ from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, Globa
 
 __all__ = ["Layer", "Conv2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D",
            "GlobalMaxPooling2D", "GlobalAveragePooling2D", "Dense", "Flatten", "ReLU", "Softmax", "Activation",
+           "LeakyReLU", "PReLU", "ELU",
            "Dropout", "BatchNormalization"]
 
 #: class name -> class, for rebuilding models from JSON
