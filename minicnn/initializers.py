@@ -29,8 +29,8 @@ and ``RandomNormal(mean=0, stddev=0.05)``, ``RandomUniform(minval=-0.05, maxval=
 Seeding (Keras 3): an initializer *object* with ``seed=<int>`` draws from its own generator,
 created afresh at each call, so every call returns the same values; an object without a seed
 takes one from minicnn's global generator when it is constructed (so it too repeats itself, and
-``minicnn.set_seed`` makes it reproducible). A *name* (``kernel_initializer="he_normal"``) makes
-a new unseeded object for each layer, so each layer gets its own values. Values are drawn in
+``minicnn.set_seed`` makes it reproducible). A *name* (``kernel_initializer="he_normal"``) draws
+from the global generator each time, so each layer gets its own values. Values are drawn in
 float64 with NumPy's generator and then cast (Keras's own random streams are not reproduced).
 """
 import math
@@ -223,9 +223,13 @@ def get(identifier):
 
 
 def initialize(identifier, shape, dtype):
-    """Draw an array of ``shape`` and ``dtype`` with the initializer ``identifier`` (a name makes a
-    fresh unseeded object, as Keras's ``initializers.get`` does)."""
+    """Draw an array of ``shape`` and ``dtype`` with the initializer ``identifier``: an object draws
+    from its own seed, a name from the global generator (see the module docstring)."""
     initializer = get(identifier)
-    if isinstance(initializer, str):
-        initializer = INITIALIZERS[initializer]()
-    return initializer(shape, dtype)
+    if not isinstance(initializer, str):
+        return initializer(shape, dtype)
+    cls = INITIALIZERS[initializer]
+    shape = tuple(int(d) for d in shape)
+    if issubclass(cls, RandomInitializer):  # seed=0 only avoids taking a seed; the values come from the global stream
+        return np.asarray(cls(seed=0).draw(shape, global_generator()), dtype=dtype)
+    return cls()(shape, dtype)
