@@ -9,9 +9,10 @@ regularizer      penalty added to the loss                   gradient added to `
 l2=0)``
 ===============  ==========================================  =====================================
 
-``l1``, ``l2`` and ``l1_l2`` are the same classes (Keras's lower-case aliases; note that
-``L1L2``'s defaults are 0 while the string ``"l1_l2"`` means ``l1=0.01, l2=0.01``, as Keras's
-docstring says). The penalty is summed over the whole tensor, not averaged over the batch: the
+``l1``, ``l2`` and ``l1_l2`` are the same classes (Keras's lower-case aliases). As strings,
+``"l1"``/``"L1"`` and ``"l2"``/``"L2"`` mean the default 0.01, and ``"l1l2"``/``"L1L2"`` mean
+``L1L2()`` whose defaults are 0 (Keras 3.15's behaviour: its docstring promises 0.01 for both,
+and it refuses the string ``"l1_l2"``, so minicnn refuses it too). The penalty is summed over the whole tensor, not averaged over the batch: the
 model adds the sum of every layer's penalty to each batch's mean loss, in training and in
 ``evaluate``, as Keras does.
 """
@@ -81,7 +82,7 @@ class L2(L1L2):
 l1, l2, l1_l2 = L1, L2, L1L2
 CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2}
 #: string identifiers, with Keras's defaults for them
-NAMES = {"l1": L1, "L1": L1, "l2": L2, "L2": L2, "l1_l2": lambda: L1L2(0.01, 0.01), "l1l2": L1L2, "L1L2": L1L2}
+NAMES = {"l1": L1, "L1": L1, "l2": L2, "L2": L2, "l1l2": L1L2, "L1L2": L1L2}
 
 
 def get(identifier):
