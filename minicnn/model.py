@@ -5,8 +5,11 @@ One training step (``train_on_batch``):
     out  = layer_n(... layer_1(x))                         # forward, training=True
     L, d = loss(out, y)                                    # fused softmax cross-entropy when the
                                                            # last layer ends in a softmax
-    d    = layer_k.backward(d) for k = n .. 1              # every layer fills its grads
+    L   += regularization_loss()                           # the layers' weight penalties, as Keras
+    d    = layer_k.backward(d) for k = n .. 1              # every layer fills its grads (penalty
+                                                           # gradients included)
     optimizer.apply_gradients(params, grads)               # the only place weights change
+    apply_constraints()                                    # then kernel_constraint=..., as Keras
 """
 import json
 import signal

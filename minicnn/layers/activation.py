@@ -226,9 +226,6 @@ class ReLU(ElementwiseActivation):
             masks += [x > 0, x < self.max_value]
         return masks
 
-    def spec_arguments(self):
-        return {"max_value": self.max_value, "negative_slope": self.negative_slope, "threshold": self.threshold}
-
 
 class LeakyReLU(ElementwiseActivation):
     """``x if x > 0 else negative_slope * x`` (Keras's default negative_slope=0.3 for the layer;
@@ -510,9 +507,7 @@ class Activation(Layer):
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
-        if activation is None:
-            raise _unknown(activation)
-        self.activation = activation_spec(activation)
+        self.activation = activation_spec(activation) or "linear"  # None is linear, as in Keras
         self._inner = activation_layer(self.activation)
 
     @property

@@ -82,6 +82,21 @@ def test_activation_by_name_matches_keras(name):
                   float64_tol={"leaky_relu": 1e-7, "gelu": 1e-8}.get(name, 1e-12))
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_dense_and_conv_with_activation_match_keras_in_float32(name):
+    rng = np.random.default_rng(3)
+    for ours, theirs, shape in ((L.Dense(4, activation=name), keras.layers.Dense(4, activation=name), (5,)),
+                                (L.Conv2D(3, 2, activation=name), keras.layers.Conv2D(3, 2, activation=name),
+                                 (4, 4, 2))):
+        ours.build(shape)
+        theirs.build((None,) + shape)
+        weights = [rng.normal(0, 1, w.shape).astype(np.float32) for w in ours.get_weights()]
+        ours.set_weights(weights)
+        theirs.set_weights(weights)
+        x = inputs((2,) + shape, np.float32)
+        assert rel_err(ours.forward(x), theirs(x).numpy()) <= 2e-6
+
+
 @pytest.mark.parametrize("approximate", [False, True])
 def test_gelu_both_forms(approximate):
     compare_layer(L.Activation({"name": "gelu", "approximate": approximate}),
@@ -172,11 +187,14 @@ def _models():
 
 @pytest.fixture
 def keras_float64():
-    """Keras sums the float64 penalties with float32 values unless floatx is float64."""
-    previous = keras.config.floatx()
+    """Keras sums the float64 penalties with float32 values unless floatx is float64. Keras caches
+    a global dtype policy made from floatx when a layer first asks for it: restore both."""
+    previous, policy = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
     yield
     keras.config.set_floatx(previous)
+    keras.config.set_dtype_policy(policy)
 
 
 def test_training_steps_with_regularizers_and_max_norm_match_keras(keras_float64):

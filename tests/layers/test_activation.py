@@ -167,11 +167,16 @@ def test_models_with_new_activations_save_and_load(tmp_path):
     assert loaded.layers[-1].ends_in_sigmoid
 
 
+def test_none_is_linear():
+    layer = Activation(None)
+    x = np.array([[-2.0, 3.0]])
+    np.testing.assert_array_equal(layer.forward(x), x)
+    assert layer.get_config()["activation"] == "linear" and layer.kink_state() == []
+
+
 def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="unknown activation 'softsign'"):
         Activation("softsign")
-    with pytest.raises(ValueError, match="unknown activation None"):
-        Activation(None)
     with pytest.raises(ValueError, match="takes the arguments \\['alpha'\\], got \\['slope'\\]"):
         Activation({"name": "elu", "slope": 2})
     with pytest.raises(ValueError, match="negative_slope.*>= 0"):
