@@ -48,6 +48,27 @@ def test_gradient_of_loss_plus_penalty_by_finite_differences():
     assert model._loss_and_grad(model._forward(model._as_float(x), True), y)[0] == pytest.approx(plain)
 
 
+def test_activity_regularizer_gradient_by_finite_differences():
+    rng = np.random.default_rng(2)
+    minicnn.set_seed(2)
+    model = minicnn.Sequential([
+        Conv2D(3, 3, activation="relu", activity_regularizer=R.l1(0.05), input_shape=(5, 5, 2)), Flatten(),
+        Dense(4, activation="tanh", activity_regularizer=R.L1L2(0.01, 0.1)),
+        Dense(3, activation="softmax", activity_regularizer=R.l2(0.3))])  # through the fused softmax head
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    x, y = rng.normal(size=(4, 5, 5, 2)), rng.integers(0, 3, 4)
+    assert model.fused_softmax
+    report = check_model(model, x, y)
+    assert report.passed, str(report)
+    model.cast(np.float64)
+    out = model.predict(x)
+    hidden = model.layers[2]._activity_output
+    expected = 0.3 * (out ** 2).sum() / 4 + (0.01 * np.abs(hidden).sum() + 0.1 * (hidden ** 2).sum()) / 4
+    assert model.layers[3].activity_loss() + model.layers[2].activity_loss() == pytest.approx(expected)
+    model.layers[0].trainable = False
+    assert model.layers[0].regularization_loss() > 0  # activity penalties count for frozen layers, as in Keras
+
+
 def test_penalty_in_training_and_evaluation_loss_and_not_for_frozen_layers():
     rng = np.random.default_rng(1)
     minicnn.set_seed(1)

@@ -3,7 +3,7 @@
 Each class is the minicnn layer of the same name (so models built from them are ordinary
 ``minicnn.Sequential`` models and save/load as such), plus Keras's constructor signature and
 the functional style: ``x = Conv2D(32, 3, activation="relu")(inputs)``. Every Keras argument
-is accepted; one minicnn does not implement (``dilation_rate != 1``, ``activity_regularizer``,
+is accepted; one minicnn does not implement (``dilation_rate != 1``, ``beta_regularizer``,
 ``activation="softsign"``, ``data_format="channels_first"``, ...) raises NotImplementedError naming
 it and the nearest supported alternative.
 """
@@ -27,9 +27,10 @@ Layer = _core.Layer
 
 
 def _weight_arguments(kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, kernel_constraint,
-                      bias_constraint):
+                      bias_constraint, activity_regularizer):
     """Keras's kernel/bias initializer, regularizer and constraint arguments as minicnn objects."""
-    return {"kernel_initializer": _initializers.get(kernel_initializer, "kernel_initializer"),
+    return {"activity_regularizer": _regularizers.get(activity_regularizer, "activity_regularizer"),
+            "kernel_initializer": _initializers.get(kernel_initializer, "kernel_initializer"),
             "bias_initializer": _initializers.get(bias_initializer, "bias_initializer"),
             "kernel_regularizer": _regularizers.get(kernel_regularizer, "kernel_regularizer"),
             "bias_regularizer": _regularizers.get(bias_regularizer, "bias_regularizer"),
@@ -41,7 +42,8 @@ class Conv2D(KerasLayer, _core.Conv2D):
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
-                 bias_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
         check_data_format("Conv2D", data_format)
         require_default("Conv2D", "dilation_rate", dilation_rate, (1, 1), "use dilation_rate=1 (a larger "
                         "kernel_size or strides covers a wider area)")
@@ -49,18 +51,20 @@ class Conv2D(KerasLayer, _core.Conv2D):
         super().__init__(filters, kernel_size, strides=strides, padding=padding,
                          activation=_activations.get(activation), use_bias=use_bias,
                          **_weight_arguments(kernel_initializer, bias_initializer, kernel_regularizer,
-                                             bias_regularizer, kernel_constraint, bias_constraint),
+                                             bias_regularizer, kernel_constraint, bias_constraint,
+                                             activity_regularizer),
                          **check_layer_kwargs("Conv2D", kwargs))
 
 
 class Dense(KerasLayer, _core.Dense):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, lora_rank=None, **kwargs):
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, **kwargs):
         require_default("Dense", "lora_rank", lora_rank, None, "train the full kernel (lora_rank=None)")
         super().__init__(units, activation=_activations.get(activation), use_bias=use_bias,
                          **_weight_arguments(kernel_initializer, bias_initializer, kernel_regularizer,
-                                             bias_regularizer, kernel_constraint, bias_constraint),
+                                             bias_regularizer, kernel_constraint, bias_constraint,
+                                             activity_regularizer),
                          **check_layer_kwargs("Dense", kwargs))
 
 

@@ -102,9 +102,12 @@ class Layer:
     def regularization_loss(self):
         """The sum of the weight penalties (``kernel_regularizer=...``), 0.0 without any. Keras counts
         the penalties of trainable weights only, in the training and the evaluation loss."""
-        if not self.trainable:
-            return 0.0
-        return float(sum(reg(self.params[key]) for key, reg in self.regularizers.items()))
+        weights = 0.0 if not self.trainable else sum(reg(self.params[key]) for key, reg in self.regularizers.items())
+        return float(weights + self.activity_loss())
+
+    def activity_loss(self):
+        """The ``activity_regularizer`` penalty of the last forward pass (0.0 for layers without one)."""
+        return 0.0
 
     def add_regularization_gradients(self):
         """``grads[key] += d penalty / d param`` for each regularized parameter. ``backward`` calls
@@ -180,7 +183,11 @@ class ActivationMixin:
     gradient. Other activations run as separate layers (``self._activation``).
 
     After ``_backward`` has written the data gradients, the weight penalties' gradients are added
-    (:meth:`Layer.add_regularization_gradients`), on both paths."""
+    (:meth:`Layer.add_regularization_gradients`), on both paths.
+
+    ``activity_regularizer`` (Keras's): the penalty ``reg(y) / batch`` of the layer's output ``y``
+    joins the loss (:meth:`activity_loss`), and ``reg.gradient(y) / batch`` joins ``dL/dy`` in
+    ``backward``; ``backward_logits`` (the fused heads) adds it through the activation's backward."""
 
     def _init_activation(self, activation):
         from .activation import activation_layer, activation_spec
@@ -192,19 +199,39 @@ class ActivationMixin:
         """The layer's output from the pre-activation ``z`` (already rectified if ``relu_applied``)."""
         if relu_applied:  # z is the output, kept for the backward mask
             self.logits, self.y = None, z
-            return z
-        self.logits = z
-        return z if self._activation is None else self._activation.forward(z, training)
+            out = z
+        else:
+            self.logits = z
+            out = z if self._activation is None else self._activation.forward(z, training)
+        self._activity_output = out if self.activity_regularizer is not None else None
+        return out
+
+    def activity_loss(self):
+        out = getattr(self, "_activity_output", None)
+        return 0.0 if out is None else self.activity_regularizer(out) / out.shape[0]
+
+    def _activity_gradient(self):
+        out = self._activity_output
+        return self.activity_regularizer.gradient(out) / out.shape[0]
 
     def backward(self, dy):
+        if self.activity_regularizer is not None:
+            dy = dy + self._activity_gradient()
         if self.activation == "relu":
             dx = self._backward(dy, self.y, True)
             self.add_regularization_gradients()
             return dx
         dz = dy if self._activation is None else self._activation.backward(dy)
-        return self.backward_logits(dz)
+        return self._backward_from_logits(dz)
 
     def backward_logits(self, dz):
+        """From ``dz = dL/dz`` of the loss alone (the fused softmax / sigmoid heads)."""
+        if self.activity_regularizer is not None:
+            g = self._activity_gradient()
+            dz = dz + (g if self._activation is None else self._activation.backward(g))
+        return self._backward_from_logits(dz)
+
+    def _backward_from_logits(self, dz):
         dx = self._backward(dz, None, False)
         self.add_regularization_gradients()
         return dx
@@ -236,10 +263,10 @@ class ActivationMixin:
 class KernelBiasMixin:
     """The ``kernel``/``bias`` weights of Dense and Conv2D with Keras's initializer, regularizer and
     constraint arguments (objects from ``minicnn.initializers``, ``minicnn.regularizers``,
-    ``minicnn.constraints``, or their names)."""
+    ``minicnn.constraints``, or their names), and the output's ``activity_regularizer``."""
 
     def _init_kernel_bias(self, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                          bias_regularizer, kernel_constraint, bias_constraint):
+                          bias_regularizer, kernel_constraint, bias_constraint, activity_regularizer=None):
         from .. import constraints, initializers, regularizers
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -248,6 +275,7 @@ class KernelBiasMixin:
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
 
     def _add_kernel_and_bias(self, kernel_shape, units):
         from .. import initializers
@@ -265,4 +293,5 @@ class KernelBiasMixin:
                 "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint)}
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer)}

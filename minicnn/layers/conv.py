@@ -34,14 +34,15 @@ from .base import ActivationMixin, KernelBiasMixin, Layer
 class Conv2D(ActivationMixin, KernelBiasMixin, Layer):
     def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
-                 bias_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+                 bias_regularizer=None, kernel_constraint=None, bias_constraint=None, activity_regularizer=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.filters = positive_int(filters, "filters")
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size")
         self.strides = normalize_tuple(strides, 2, "strides")
         self.padding = normalize_padding(padding)
         self._init_kernel_bias(use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-                               kernel_constraint, bias_constraint)
+                               kernel_constraint, bias_constraint, activity_regularizer)
         self._init_activation(activation)
         self._cols = None          # the last forward's columns when it was one chunk
         self._cols_base = None     # the columns buffer kept for a one-chunk forward

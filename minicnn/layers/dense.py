@@ -23,11 +23,11 @@ from .base import ActivationMixin, KernelBiasMixin, Layer
 class Dense(ActivationMixin, KernelBiasMixin, Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, **kwargs):
+                 bias_constraint=None, activity_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         self.units = positive_int(units, "units")
         self._init_kernel_bias(use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-                               kernel_constraint, bias_constraint)
+                               kernel_constraint, bias_constraint, activity_regularizer)
         self._init_activation(activation)
 
     def compute_output_shape(self, input_shape):

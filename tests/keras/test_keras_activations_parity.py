@@ -157,7 +157,8 @@ def test_random_initializer_objects_match_keras_spread():
 
 
 def _models():
-    """The same small model in minicnn and Keras (float64), with regularizers and constraints.
+    """The same small model in minicnn and Keras (float64), with weight and activity
+    regularizers and constraints.
 
     The penalty factors are powers of two: Keras casts them to the weights' dtype through a
     float32 tensor, so in float64 it uses float32(0.03) = 0.0299999993; minicnn uses 0.03."""
@@ -165,19 +166,22 @@ def _models():
     ours = minicnn.Sequential([
         L.Conv2D(3, 3, activation="elu", input_shape=(6, 6, 2), kernel_regularizer=R.L2(2 ** -4),
                  bias_regularizer=R.L1(2 ** -6), kernel_constraint=C.MaxNorm(0.8, [0, 1, 2]),
-                 bias_constraint=C.NonNeg()),
+                 bias_constraint=C.NonNeg(), activity_regularizer=R.L1(2 ** -8)),
         L.Flatten(),
-        L.Dense(3, activation="softmax", kernel_regularizer=R.L1L2(2 ** -7, 2 ** -5), kernel_constraint=C.MaxNorm(0.5))])
+        L.Dense(3, activation="softmax", kernel_regularizer=R.L1L2(2 ** -7, 2 ** -5), kernel_constraint=C.MaxNorm(0.5),
+                activity_regularizer=R.L2(2 ** -2))])
     theirs = keras.Sequential([
         keras.Input((6, 6, 2), dtype="float64"),
         keras.layers.Conv2D(3, 3, activation="elu", dtype="float64", kernel_regularizer=keras.regularizers.L2(2 ** -4),
                             bias_regularizer=keras.regularizers.L1(2 ** -6),
                             kernel_constraint=keras.constraints.MaxNorm(0.8, axis=[0, 1, 2]),
-                            bias_constraint=keras.constraints.NonNeg()),
+                            bias_constraint=keras.constraints.NonNeg(),
+                            activity_regularizer=keras.regularizers.L1(2 ** -8)),
         keras.layers.Flatten(dtype="float64"),
         keras.layers.Dense(3, activation="softmax", dtype="float64",
                            kernel_regularizer=keras.regularizers.L1L2(2 ** -7, 2 ** -5),
-                           kernel_constraint=keras.constraints.MaxNorm(0.5))])
+                           kernel_constraint=keras.constraints.MaxNorm(0.5),
+                           activity_regularizer=keras.regularizers.L2(2 ** -2))])
     weights = [rng.normal(0, 0.25, w.shape) for w in theirs.get_weights()]  # no saturated softmax (Keras clips)
     theirs.set_weights(weights)
     ours.cast(np.float64)
