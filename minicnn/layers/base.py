@@ -100,8 +100,9 @@ class Layer:
 
     # ------------------------------------------------------------------ penalties and constraints
     def regularization_loss(self):
-        """The sum of the weight penalties (``kernel_regularizer=...``), 0.0 without any. Keras counts
-        the penalties of trainable weights only, in the training and the evaluation loss."""
+        """The weight penalties (``kernel_regularizer=...``) plus :meth:`activity_loss`, 0.0 without
+        any. As in Keras, weight penalties count for trainable layers only, activity penalties
+        always, and both in the training and in the evaluation loss."""
         weights = 0.0 if not self.trainable else sum(reg(self.params[key]) for key, reg in self.regularizers.items())
         return float(weights + self.activity_loss())
 
