@@ -187,8 +187,8 @@ class ActivationMixin:
     (:meth:`Layer.add_regularization_gradients`), on both paths.
 
     ``activity_regularizer`` (Keras's): the penalty ``reg(y) / batch`` of the layer's output ``y``
-    joins the loss (:meth:`activity_loss`), and ``reg.gradient(y) / batch`` joins ``dL/dy`` in
-    ``backward``; ``backward_logits`` (the fused heads) adds it through the activation's backward."""
+    joins the loss (:meth:`activity_loss`), and its gradient ``reg.gradient(y) / batch``, taken
+    through the activation's backward, joins ``dL/dz`` in ``backward_logits`` (on both paths)."""
 
     def _init_activation(self, activation):
         from .activation import activation_layer, activation_spec
@@ -216,23 +216,22 @@ class ActivationMixin:
         return self.activity_regularizer.gradient(out) / out.shape[0]
 
     def backward(self, dy):
-        if self.activity_regularizer is not None:
-            dy = dy + self._activity_gradient()
         if self.activation == "relu":
+            if self.activity_regularizer is not None:
+                dy = dy + self._activity_gradient()
             dx = self._backward(dy, self.y, True)
             self.add_regularization_gradients()
             return dx
         dz = dy if self._activation is None else self._activation.backward(dy)
-        return self._backward_from_logits(dz)
+        return self.backward_logits(dz)
 
     def backward_logits(self, dz):
-        """From ``dz = dL/dz`` of the loss alone (the fused softmax / sigmoid heads)."""
+        """From ``dz = dL/dz`` of the data loss (what the fused softmax / sigmoid heads provide, and
+        what ``backward`` passes on); the activity penalty's part, ``activation'(z) * reg'(y) / batch``,
+        is added here."""
         if self.activity_regularizer is not None:
             g = self._activity_gradient()
             dz = dz + (g if self._activation is None else self._activation.backward(g))
-        return self._backward_from_logits(dz)
-
-    def _backward_from_logits(self, dz):
         dx = self._backward(dz, None, False)
         self.add_regularization_gradients()
         return dx
