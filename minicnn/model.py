@@ -5,7 +5,7 @@ One training step (``train_on_batch``):
     out  = layer_n(... layer_1(x))                         # forward, training=True
     L, d = loss(out, y)                                    # fused softmax cross-entropy when the
                                                            # last layer ends in a softmax
-    L   += regularization_loss()                           # the layers' weight penalties, as Keras
+    L   += regularization_loss()                           # the layers' penalties, as Keras
     d    = layer_k.backward(d) for k = n .. 1              # every layer fills its grads (penalty
                                                            # gradients included)
     optimizer.apply_gradients(params, grads)               # the only place weights change
@@ -212,8 +212,9 @@ class Sequential:
         return value + self.regularization_loss(), grad
 
     def regularization_loss(self):
-        """The sum of every layer's weight penalties (``kernel_regularizer=...``), which Keras adds to
-        the loss in training and in evaluation; their gradients are added in the layers' backward."""
+        """The sum of every layer's penalties (``kernel_regularizer=``, ``activity_regularizer=``...),
+        which Keras adds to the loss in training and in evaluation; the layers' backward adds their
+        gradients."""
         return sum(layer.regularization_loss() for layer in self.layers)
 
     def apply_constraints(self):
