@@ -19,7 +19,7 @@ From logits ``z`` (softmax for the categorical losses, sigmoid for the binary on
     binary:       L_n = mean_j max(z,0) - z t + log(1 + exp(-|z|))     dL_n/dz_j = (sigmoid(z_j) - t_j) / K
 
 From probabilities, with ``clip(v) = min(max(v, 1e-7), 1 - 1e-7)`` whose derivative is 1 inside
-[1e-7, 1 - 1e-7] and 0 outside (``inside``):
+[1e-7, 1 - 1e-7] and 0 outside (``inside``; both bounds rounded to the model's dtype, as Keras clips):
 
     sparse (clip, log, then log-softmax):  c = clip(p), S = sum_j c_j
         L_n = -sum_j t_j log(c_j / S)       dL_n/dp_k = inside_k (-t_k / c_k + (sum_j t_j) / S)
@@ -90,9 +90,17 @@ def output_logits(layers, passed_through):
     return None
 
 
-def _clip_with_mask(v):
-    """``clip(v)`` to [EPSILON, 1 - EPSILON] and where its derivative is 1."""
-    return np.clip(v, EPSILON, 1 - EPSILON), (v >= EPSILON) & (v <= 1 - EPSILON)
+def clip_bounds(dtype):
+    """``(1e-7, 1 - 1e-7)`` rounded to ``dtype``, as Keras clips in the model's precision: in float32
+    the upper bound is 0.99999988, so a clipped ``-log(1 - c)`` is 15.94, not 16.12."""
+    low, high = np.array([EPSILON, 1 - EPSILON], dtype=dtype)
+    return float(low), float(high)
+
+
+def _clip_with_mask(v, bounds):
+    """``clip(v)`` to ``bounds`` and where its derivative is 1."""
+    low, high = bounds
+    return np.clip(v, low, high), (v >= low) & (v <= high)
 
 
 def _same_rank_targets(y, shape, owner):
@@ -132,9 +140,9 @@ class Loss:
         """Validate labels for outputs of ``shape`` (N, K) and return them as a float matrix (N, K)."""
         raise NotImplementedError
 
-    def per_sample(self, inputs, target, from_logits, activation):
-        """Per-sample values ``L_n`` (N,) and ``dL_n/dinputs`` (N, K) for ``inputs`` read as logits of
-        ``activation`` (``from_logits``) or as the output itself."""
+    def per_sample(self, inputs, target, from_logits, bounds):
+        """Per-sample values ``L_n`` (N,) and ``dL_n/dinputs`` (N, K) for ``inputs`` read as logits
+        (``from_logits``) or as the output itself, probabilities being clipped to ``bounds``."""
         raise NotImplementedError
 
     # ---------------------------------------------------------------- shared
@@ -146,11 +154,12 @@ class Loss:
         if at_logits:
             if getattr(self, "from_logits", False):
                 self._warn_from_logits(logits.activation)
-            inputs, from_logits, activation = logits.values, True, logits.activation
+            inputs, from_logits = logits.values, True
         else:
-            inputs, from_logits, activation = outputs, getattr(self, "from_logits", False), None
+            inputs, from_logits = outputs, getattr(self, "from_logits", False)
         target = self.targets(y, inputs.shape)
-        values, grad = self.per_sample(inputs.astype(np.float64, copy=False), target, from_logits, activation)
+        values, grad = self.per_sample(inputs.astype(np.float64, copy=False), target, from_logits,
+                                       clip_bounds(inputs.dtype))
         loss, grad = self._reduce(values, grad)
         return loss, grad.astype(inputs.dtype, copy=False), at_logits
 
@@ -202,18 +211,18 @@ class _CrossEntropy(Loss):
         s = self.label_smoothing
         return onehot if not s else onehot * (1.0 - s) + s / onehot.shape[-1]
 
-    def per_sample(self, inputs, target, from_logits, activation):
+    def per_sample(self, inputs, target, from_logits, bounds):
         if from_logits:  # Keras uses a sigmoid's logits as softmax logits too
             logp = log_softmax(inputs)
             values = -(target * logp).sum(axis=-1)
             grad = np.exp(logp) * target.sum(axis=-1, keepdims=True) - target
             return values, grad
-        return self.per_sample_from_probabilities(inputs, target)
+        return self.per_sample_from_probabilities(inputs, target, bounds)
 
     @staticmethod
-    def clip_log_softmax(p, target):
+    def clip_log_softmax(p, target, bounds):
         """The sparse form from probabilities: ``-sum t log(clip(p) / sum clip(p))`` and its gradient."""
-        c, inside = _clip_with_mask(p)
+        c, inside = _clip_with_mask(p, bounds)
         total = c.sum(axis=-1, keepdims=True)
         values = -(target * np.log(c / total)).sum(axis=-1)
         grad = inside * (-target / c + target.sum(axis=-1, keepdims=True) / total)
@@ -236,8 +245,8 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         onehot[np.arange(shape[0]), labels] = 1.0
         return self.smooth(onehot)
 
-    def per_sample_from_probabilities(self, p, target):
-        return self.clip_log_softmax(p, target)
+    def per_sample_from_probabilities(self, p, target, bounds):
+        return self.clip_log_softmax(p, target, bounds)
 
 
 class CategoricalCrossentropy(_CrossEntropy):
@@ -256,17 +265,17 @@ class CategoricalCrossentropy(_CrossEntropy):
                              + (" with NaN or inf" if y.dtype.kind in "biuf" else ""))
         return self.smooth(y.astype(np.float64))
 
-    def per_sample_from_probabilities(self, p, target):
+    def per_sample_from_probabilities(self, p, target, bounds):
         total = p.sum(axis=-1, keepdims=True)
         degenerate = (total == 0)[:, 0]
         safe_total = np.where(total == 0, 1.0, total)
         q = p / safe_total
-        c, inside = _clip_with_mask(q)
+        c, inside = _clip_with_mask(q, bounds)
         values = -(target * np.log(c)).sum(axis=-1)
         g = np.where(inside, -target / c, 0.0)
         grad = (g - (g * q).sum(axis=-1, keepdims=True)) / safe_total
         if degenerate.any():  # no normalized form: the sparse form (see the module docstring)
-            values[degenerate], grad[degenerate] = self.clip_log_softmax(p[degenerate], target[degenerate])
+            values[degenerate], grad[degenerate] = self.clip_log_softmax(p[degenerate], target[degenerate], bounds)
         return values, grad
 
 
@@ -287,13 +296,13 @@ class BinaryCrossentropy(_CrossEntropy):
                              f"{tuple(int(i) for i in bad)}; for class indices use sparse_categorical_crossentropy")
         return self.smooth(t)
 
-    def per_sample(self, inputs, target, from_logits, activation):
+    def per_sample(self, inputs, target, from_logits, bounds):
         k = inputs.shape[-1]
         if from_logits:  # Keras uses a softmax's logits as sigmoid logits too
             z = inputs
             values = (np.maximum(z, 0) - z * target + np.log1p(np.exp(-np.abs(z)))).mean(axis=-1)
             return values, (sigmoid(z) - target) / k
-        c, inside = _clip_with_mask(inputs)
+        c, inside = _clip_with_mask(inputs, bounds)
         values = -(target * np.log(c) + (1 - target) * np.log(1 - c)).mean(axis=-1)
         return values, inside * (-target / c + (1 - target) / (1 - c)) / k
 
@@ -302,7 +311,7 @@ class _Regression(Loss):
     def targets(self, y, shape):
         return _same_rank_targets(y, shape, self.name)
 
-    def per_sample(self, inputs, target, from_logits, activation):
+    def per_sample(self, inputs, target, from_logits, bounds):
         error = inputs - target
         values, grad = self.elementwise(error)
         return values.mean(axis=-1), grad / inputs.shape[-1]

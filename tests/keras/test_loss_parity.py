@@ -1,5 +1,6 @@
 """Cross-entropy on every head against real Keras (issue 14): which tensor the loss reads, its value
-and its gradient, for heads x ``from_logits`` x sparse/one-hot labels x reductions.
+and its gradient, for heads (softmax, linear, relu, sigmoid) x ``from_logits`` x sparse / one-hot /
+binary labels x reductions.
 
 One Dense(3) layer (plus an optional layer that passes its input through) on four samples, the same
 float32 weights in both libraries. ``train_on_batch`` with SGD at learning rate 1 gives the loss and,
@@ -20,9 +21,10 @@ keras = tf.keras
 
 import minicnn.keras as mk  # noqa: E402
 
-HEADS = ["softmax", "linear", "relu"]
+HEADS = ["softmax", "linear", "relu", "sigmoid"]
 LOSSES = {"sparse": ("SparseCategoricalCrossentropy", lambda y: y),
-          "onehot": ("CategoricalCrossentropy", lambda y: np.eye(3, dtype=np.float32)[y])}
+          "onehot": ("CategoricalCrossentropy", lambda y: np.eye(3, dtype=np.float32)[y]),
+          "binary": ("BinaryCrossentropy", lambda y: np.eye(3, dtype=np.float32)[y])}
 
 
 def data(head):
@@ -63,7 +65,7 @@ def step(lib, head, after, loss, x, y, weights):
 
 CASES = [(head, after, from_logits, labels, "sum_over_batch_size") for head in HEADS for after in (None, "linear")
          for from_logits in (False, True) for labels in LOSSES]
-CASES += [(head, None, from_logits, labels, "sum") for head in ("softmax", "relu") for from_logits in (False, True)
+CASES += [(head, None, from_logits, labels, "sum") for head in ("softmax", "sigmoid") for from_logits in (False, True)
           for labels in LOSSES]
 
 
