@@ -35,17 +35,18 @@ def test_a_slightly_wrong_parameter_gradient_fails():
     assert failed == ["bias"]
 
 
-def test_kinks_are_detected_and_left_out():
-    # inputs exactly at ReLU's kink: the one-sided slopes disagree there, so those coordinates
-    # are left out (and counted) instead of failing the check or passing silently
+def test_kinks_are_detected_and_judged_by_the_one_sided_slope():
+    # inputs exactly at ReLU's kink: the ReLU mask changes between x+h and x-h, so those
+    # coordinates are compared with the slope on the side where the mask equals the one at x
+    # (the left: ReLU's derivative at 0 is 0), instead of failing or passing silently
     model = minicnn.Sequential([ReLU(input_shape=(4,)), Dense(2, activation="softmax")])
     model.compile("sgd", "sparse_categorical_crossentropy")
     x = np.array([[0.0, 0.5, -0.5, 0.0], [1.0, 0.0, 0.3, -0.2]], np.float32)
     report = gradcheck.check_model(model, x, np.array([0, 1]))
     assert report.passed, str(report)
     input_check = report.checks[0]
-    assert input_check.skipped_kinks == 3 and input_check.checked == 5
-    assert any("kink" in note for note in report.notes)
+    assert input_check.kinks == 3 and input_check.checked == 8 and input_check.skipped_kinks == 0
+    assert "3 coordinates cross a ReLU or max-pool decision" in str(report)
 
 
 def test_check_layer_draws_inputs_away_from_kinks():

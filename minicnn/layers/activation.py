@@ -28,6 +28,9 @@ class ReLU(Layer):
     def backward(self, dy):
         return dy * (self.y > 0)
 
+    def kink_state(self):
+        return [self.y > 0] if hasattr(self, "y") else []
+
 
 class Softmax(Layer):
     """Softmax over the last axis (``axis=-1`` only)."""
@@ -83,6 +86,9 @@ class Activation(Layer):
 
     def backward(self, dy):
         return dy if self._inner is None else self._inner.backward(dy)
+
+    def kink_state(self):
+        return [] if self._inner is None else self._inner.kink_state()
 
     def backward_logits(self, dz):
         return dz

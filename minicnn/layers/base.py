@@ -82,6 +82,13 @@ class Layer:
     def __call__(self, x, training=False):
         return self.forward(x, training=training)
 
+    def kink_state(self):
+        """The discrete decisions of the LAST forward pass, as a list of integer/bool arrays
+        (ReLU's mask ``x > 0``, max-pool's winner index per window, ...). A gradient check compares
+        them between the evaluations at w+h and w-h: where they differ, the coordinate crosses a
+        kink. Smooth layers return ``[]`` (this default); a layer with a kink overrides it."""
+        return []
+
     # ------------------------------------------------------------------ parameters
     def add_param(self, key, value):
         self.params[key] = np.ascontiguousarray(value, dtype=self.dtype)
@@ -168,6 +175,12 @@ class ActivationMixin:
 
     def backward_logits(self, dz):
         return self._backward(dz, None, False)
+
+    def kink_state(self):
+        """The fused ReLU's mask ``y > 0`` (or the separate activation's decisions)."""
+        if self.activation == "relu":
+            return [self.y > 0] if getattr(self, "y", None) is not None else []
+        return [] if self._activation is None else self._activation.kink_state()
 
     @property
     def ends_in_softmax(self):
