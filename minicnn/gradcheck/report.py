@@ -44,7 +44,7 @@ class GradCheckReport:
             unit = "" if c.mode == "coordinates" else "dir"
             lines.append(f"  {c.name:<{width}} {str(c.shape):<16} {str(c.checked) + unit:>7} {c.kinks:>5}  "
                          f"{c.max_relative_error:>8.1e} {c.mean_relative_error:>8.1e}  {band(c.max_relative_error).split(' ')[0]:<10} "
-                         f"{'ok' if c.passed else 'FAIL':<6}"
+                         f"{('ok' if c.verified else 'unverified') if c.passed else 'FAIL':<6}"
                          + (f"  {c.float32_relative_error:.1e}" if c.float32_relative_error is not None else ""))
         for c in self.checks:
             if c.passed:
@@ -66,6 +66,10 @@ class GradCheckReport:
                          + (f", {straddles} flip decisions both ways and cannot be verified along their axis "
                             f"({sum(c.straddles_between_slopes for c in self.checks)} of them lie between the "
                             f"one-sided slopes)" if straddles else ""))
+        unverified = [c.name for c in self.checks if not c.verified]
+        if unverified:
+            lines.append(f"  unverified: every checked coordinate of {', '.join(unverified)} flips decisions both "
+                         "ways (inputs full of ties or zeros); nothing was compared there")
         if f32:
             lines.append("  float32 rel err: the float32 layer's analytic gradient against the float64 shadow's "
                          "(float32 rounding gives ~1e-7..1e-4; the verdict is the float64 one)")

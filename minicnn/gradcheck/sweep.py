@@ -43,6 +43,9 @@ def classify(steps, errors):
     mid = [e for h, e in zip(steps, errors) if 1e-8 <= h <= 1e-3 and np.isfinite(e)]
     spread = max(mid) / max(min(mid), 1e-300) if mid else np.inf
     if e_best < 1e-7:
+        if best == 0:
+            return (f"right: error {e_best:.1e} at h = {h_best:.0e}, growing as h shrinks (rounding); the function "
+                    "is nearly linear along these axes, so large steps are exact")
         return (f"right: error {e_best:.1e} at h = {h_best:.0e}, larger for bigger h (truncation) and smaller h "
                 "(rounding)")
     if e_best > 1e-4 and spread < 10:
