@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 import minicnn
 from minicnn import gradcheck
@@ -79,3 +80,85 @@ def test_small_cnn_passes_check_model():
 def test_standard_checks_cover_every_layer_type():
     names = {type(layer).__name__ for layer, *_ in gradcheck.standard_checks()}
     assert names == set(minicnn.layers.LAYER_CLASSES) - {"MaxPool2D", "AvgPool2D"}
+
+
+def test_check_function_for_plain_numpy_code():
+    def affine(x, w, b):
+        return x @ w + b
+
+    def affine_backward(dy, x, w, b):
+        return dy @ w.T, x.T @ dy, dy.sum(axis=0)
+
+    rng = np.random.default_rng(1)
+    inputs = {"x": rng.standard_normal((3, 4)), "w": rng.standard_normal((4, 2)), "b": rng.standard_normal(2)}
+    report = gradcheck.check_function(affine, affine_backward, inputs)
+    assert report.passed and [c.name for c in report.checks] == ["x", "w", "b"]
+
+    def wrong_backward(dy, x, w, b):
+        return dy @ w.T, x.T @ dy, dy.mean(axis=0)
+
+    report = gradcheck.check_function(affine, wrong_backward, inputs)
+    assert [c.name for c in report.checks if not c.passed] == ["b"]
+    assert "analytic = 0.3333 x numeric everywhere: a missing factor of 3?" in str(report)
+    with pytest.raises(ValueError, match="one gradient per input"):
+        gradcheck.check_function(affine, lambda dy, x, w, b: (dy,), inputs)
+
+
+def test_assert_gradients_raises_with_the_report():
+    assert gradcheck.assert_gradients(Dense(3), (4,)).passed
+    with pytest.raises(AssertionError) as info:
+        gradcheck.assert_gradients(BrokenScale(), (3,))
+    assert "BrokenScale() input (2, 3) training=True: FAIL" in str(info.value)
+    assert "a missing factor of 2?" in str(info.value)
+    with pytest.raises(AssertionError, match="flipped sign"):
+        gradcheck.assert_gradients(np.sin, lambda dy, x: -np.cos(x) * dy, np.linspace(0.1, 1, 5))
+
+
+def test_float32_layers_are_checked_through_their_float64_shadow():
+    layer = Conv2D(2, 3, activation="relu")
+    report = gradcheck.check_layer(layer, (5, 5, 2))
+    assert report.passed
+    assert layer.dtype == np.float32 and layer.params["kernel"].dtype == np.float32  # the user's layer untouched
+    for c in report.checks:
+        assert 0 < c.float32_relative_error < 1e-4   # float32 rounding, reported beside the float64 verdict
+    assert "float32 rel err" in str(report)
+    assert all(c.float32_relative_error is None for c in gradcheck.check_layer(Dense(2, dtype="float64"), (3,)).checks)
+
+
+def test_fast_mode_checks_a_cifar_bn_conv_layer_in_seconds():
+    import time
+    from minicnn.architectures import cifar_bn
+    model = cifar_bn()
+    model.predict(np.zeros((1, 32, 32, 3), np.float32))  # builds every layer
+    conv = [layer for layer in model.layers if isinstance(layer, Conv2D)][1]
+    assert conv.input_shape == (32, 32, 32)
+    start = time.perf_counter()
+    report = gradcheck.check_layer(conv, conv.input_shape, batch_size=8, fast=True)
+    elapsed = time.perf_counter() - start
+    assert report.passed, str(report)
+    assert all(c.mode == "directions" and c.checked == 3 for c in report.checks)
+    assert elapsed < 10, f"fast mode took {elapsed:.1f} s"
+
+
+def test_kink_free_arrays_strategy():
+    from hypothesis import given
+
+    @given(gradcheck.kink_free_arrays((3, 4)))
+    def draw(x):
+        assert x.shape == (3, 4) and x.dtype == np.float64
+        assert np.abs(x).min() >= 0.1 and np.abs(x).max() <= 1
+        gaps = np.diff(np.sort(x.ravel()))
+        assert gaps.min() > 2 * gradcheck.DEFAULT_EPS
+
+    draw()
+
+
+def test_a_missing_hypothesis_gives_a_clear_error(monkeypatch):
+    import importlib
+    import sys
+    monkeypatch.setitem(sys.modules, "hypothesis", None)
+    monkeypatch.delitem(sys.modules, "minicnn.gradcheck.strategies", raising=False)
+    with pytest.raises(ImportError, match="needs hypothesis, a test-only dependency: pip install hypothesis"):
+        gradcheck.kink_free_arrays((2,))
+    monkeypatch.delitem(sys.modules, "minicnn.gradcheck.strategies", raising=False)
+    importlib.import_module("minicnn.gradcheck")  # the package itself never needs hypothesis
