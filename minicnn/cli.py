@@ -129,7 +129,8 @@ def build_parser():
                            help="check a random sample of N coordinates per tensor")
     gradcheck.add_argument("--seed", type=int, default=0)
     gradcheck.add_argument("--plot", default=None, metavar="PNG", help="also run the step-size sweep "
-                           "(h = 1e-2 .. 1e-10) and draw it into PNG (default target: a Conv2D with a ReLU)")
+                           "(h = 1e-2 .. 1e-10) and draw it into PNG (without a target: of a BatchNormalization layer, "
+                           "whose curve shows both truncation and rounding)")
     gradcheck.set_defaults(func=cmd_gradcheck)
     return parser
 
@@ -504,9 +505,8 @@ def cmd_gradcheck(args):
             raise UsageError("--input-shape goes with a target FILE.py:NAME")
         passed = gradcheck.run_standard_checks()
         if args.plot:
-            from minicnn.layers import Conv2D
-            layer, shape = Conv2D(3, 3, padding="same", activation="relu"), (7, 8, 2)
-            passed &= _check_and_plot(gradcheck, layer, shape, args)
+            from minicnn.layers import BatchNormalization
+            passed &= _check_and_plot(gradcheck, BatchNormalization(), (3, 3, 2), args)
         return 0 if passed else 1
     if args.input_shape is None:
         raise UsageError("give the input shape of your layer without the batch axis, e.g. --input-shape 8,8,3")

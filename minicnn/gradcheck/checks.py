@@ -54,7 +54,8 @@ def _run(problem, report, eps, tolerance, max_coords, fast, directions, sweep, r
     else:
         report.checks = run_coordinates(problem, eps, tolerance, max_coords, rng)
         if max_coords is not None and any(a.size > max_coords for a in problem.arrays.values()):
-            report.notes.append(f"a random sample of {max_coords} coordinates per tensor")
+            report.notes.append(f"a random sample of {max_coords} coordinates per tensor (unverifiable ones "
+                                "replaced by fresh ones, 3 rounds at most)")
     if sweep:
         report.sweep = step_sweep(problem, rng=rng)
     return report

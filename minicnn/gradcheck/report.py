@@ -53,11 +53,11 @@ class GradCheckReport:
             lines += [f"    diagnosis: {d}" for d in c.diagnosis]
             worst = c.worst(self.worst_count)
             if worst:
-                lines.append(f"    worst {'coordinates' if c.mode == 'coordinates' else 'directions'}: "
-                             f"{'index':<16} {'analytic':>12} {'numeric':>12}  {'ratio':>8}")
+                what = "worst coordinates" if c.mode == "coordinates" else "worst directions"
+                lines.append(f"    {what:<20} {'analytic':>12} {'numeric':>12}  {'ratio':>8}")
                 for index, a, n, kind in worst:
                     ratio = f"{a / n + 0.0:8.4g}" if n != 0 else f"{'-':>8}"
-                    lines.append(f"      {str(index):<{16 + 13}} {a:>12.5g} {n:>12.5g}  {ratio}"
+                    lines.append(f"      {str(index):<18} {a:>12.5g} {n:>12.5g}  {ratio}"
                                  + ("" if kind == "smooth" else f"  ({kind})"))
         straddles = sum(c.skipped_kinks for c in self.checks)
         if self.kinks:
@@ -71,8 +71,8 @@ class GradCheckReport:
             lines.append(f"  unverified: every checked coordinate of {', '.join(unverified)} flips decisions both "
                          "ways (inputs full of ties or zeros); nothing was compared there")
         if f32:
-            lines.append("  float32 rel err: the float32 layer's analytic gradient against the float64 shadow's "
-                         "(float32 rounding gives ~1e-7..1e-4; the verdict is the float64 one)")
+            lines.append("  float32 rel err: the float32 layer's own gradient against its float64 shadow's "
+                         "(rounding: ~1e-8..1e-4); the verdict is the float64 one")
         lines += [f"  note: {n}" for n in self.notes]
         if self.sweep is not None:
             lines.append(str(self.sweep))
