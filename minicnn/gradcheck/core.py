@@ -79,6 +79,7 @@ class Differences:
     kind: np.ndarray             # SMOOTH ... STRADDLE per coordinate
     left: np.ndarray             # first-order one-sided slopes (nan at smooth coordinates)
     right: np.ndarray
+    steps: np.ndarray = None     # the step used per coordinate when not the same h everywhere
 
 
 def differences(objective, array, coords, h, base):
@@ -221,7 +222,8 @@ def judge(name, array, analytic, diffs, f0, h, tolerance, mode="coordinates"):
     n = diffs.numeric
     judged = diffs.kind != STRADDLE
     rel = np.zeros(len(a))
-    rel[judged] = relative_errors(a[judged], n[judged], noise_floor(f0, h), tolerance)
+    floor = noise_floor(f0, h if diffs.steps is None else diffs.steps[judged])
+    rel[judged] = relative_errors(a[judged], n[judged], floor, tolerance)
     limit = np.select([diffs.kind == SMOOTH, np.isin(diffs.kind, (LEFT2, RIGHT2))],
                       [tolerance, max(tolerance, ONE_SIDED_TOLERANCE[0])], max(tolerance, ONE_SIDED_TOLERANCE[1]))
     ok = rel <= limit
@@ -262,7 +264,7 @@ def sampled_differences(objective, array, max_coords, h, base, rng, rounds=3):
                                                                         replace=False)), h, base))
     order = np.argsort(np.concatenate([p.coords for p in parts]))
     return Differences(*(np.concatenate([getattr(p, f) for p in parts])[order]
-                         for f in ("coords", "numeric", "kind", "left", "right")))
+                         for f in ("coords", "numeric", "kind", "left", "right")))  # steps: h everywhere
 
 
 def run_coordinates(problem, eps, tolerance, max_coords, rng):

@@ -53,9 +53,11 @@ def tied(shape):
 
 @st.composite
 def layer_and_input(draw):
-    make, shape = draw(st.sampled_from(LAYERS))
-    batch = draw(st.integers(1, 2))
-    return make(), draw(tied((batch,) + shape))
+    """A layer in one of the configurations ``minicnn gradcheck`` runs (every layer type), or one
+    of LAYERS, with an input full of kinks."""
+    configs = [(make(), shape, 2, True) for make, shape in LAYERS] + gradcheck.standard_checks()
+    layer, shape, batch, training = draw(st.sampled_from(configs))
+    return layer, draw(tied((draw(st.integers(1, batch)),) + shape)), training
 
 
 def test_every_kinked_layer_reports_its_decisions():
@@ -72,8 +74,8 @@ def test_every_kinked_layer_reports_its_decisions():
 
 @given(layer_and_input())
 def test_no_false_fail_on_zeros_and_ties(case):
-    layer, x = case
-    report = gradcheck.check_layer(layer, x=x)
+    layer, x, training = case
+    report = gradcheck.check_layer(layer, x=x, training=training)
     assert report.passed, str(report)
 
 
