@@ -102,6 +102,8 @@ def test_check_function_for_plain_numpy_code():
     assert "analytic = 0.3333 x numeric everywhere: a missing factor of 3?" in str(report)
     with pytest.raises(ValueError, match="one gradient per input"):
         gradcheck.check_function(affine, lambda dy, x, w, b: (dy,), inputs)
+    report = gradcheck.check_function(affine, affine_backward, {k: v.astype(np.float32) for k, v in inputs.items()})
+    assert report.passed and all(0 < c.float32_relative_error < 1e-5 for c in report.checks)
 
 
 def test_assert_gradients_raises_with_the_report():
