@@ -503,7 +503,8 @@ def cmd_gradcheck(args):
     if args.target is None:
         if args.input_shape is not None:
             raise UsageError("--input-shape goes with a target FILE.py:NAME")
-        passed = gradcheck.run_standard_checks()
+        passed = gradcheck.run_standard_checks(seed=args.seed, max_coords=args.max_coords, fast=args.fast,
+                                               directions=args.directions)
         if args.plot:
             from minicnn.layers import BatchNormalization
             passed &= _check_and_plot(gradcheck, BatchNormalization(), (3, 3, 2), args)

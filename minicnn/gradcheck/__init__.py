@@ -15,6 +15,23 @@
 * ``fast=True``: ``v^T J u`` along random directions (``minicnn.gradcheck.fast`` says what it can miss).
 * float32 layers: the float64 shadow gives the verdict; the float32 error is reported beside it.
 * ``kink_free_arrays(shape)``: a hypothesis strategy (needs hypothesis, imported on first use).
+
+The pytest pattern for a layer of your own (``assert_gradients`` raises an AssertionError whose
+message is the whole report)::
+
+    from hypothesis import given, settings
+    from minicnn.gradcheck import assert_gradients, kink_free_arrays
+
+    def test_my_layer_gradients():
+        assert_gradients(MyLayer(), (8, 8, 3))            # input shape without the batch axis
+
+    @settings(deadline=None)
+    @given(kink_free_arrays((2, 5, 5, 3)))                # or a strategy of shapes
+    def test_my_layer_gradients_on_any_input(x):
+        assert_gradients(MyLayer(), x=x)
+
+    def test_my_layer_on_zeros():                         # kinks are judged, not failed
+        assert_gradients(MyLayer(), x=np.zeros((2, 5, 5, 3)))
 """
 from .checks import assert_gradients, check_function, check_layer, check_model, describe, kink_free_input
 from .core import ABSOLUTE_TOLERANCE, BANDS, DEFAULT_EPS, DEFAULT_TOLERANCE, TensorCheck, band

@@ -86,7 +86,7 @@ def _layer_gradients(layer, x, r, training, frozen):
     dx = layer.backward(r)
     grads = {k: np.array(g, copy=True) for k, g in layer.grads.items()}
     frozen.restore()
-    return {"input": dx, **grads}
+    return {"input": None if dx is None else np.array(dx, copy=True), **grads}
 
 
 def describe(layer):
@@ -155,7 +155,7 @@ def _model_gradients(model, x, y, frozen):
     frozen.restore()
     out = model._forward(x, True)
     d = model._loss_and_grad(out, y)[1]
-    dx = model._backward(d)
+    dx = np.array(model._backward(d), copy=True)
     grads = {key: np.array(grad, copy=True) for key, _, grad in model.parameters()}
     frozen.restore()
     return {"input": dx, **grads}

@@ -27,12 +27,13 @@ def standard_checks():
     return cases
 
 
-def run_standard_checks(print_fn=print):
-    """Run :func:`standard_checks`, print one row per check, return True when all pass."""
+def run_standard_checks(print_fn=print, **options):
+    """Run :func:`standard_checks`, print one row per check (the full report of a failure), return
+    True when all pass. ``options`` go to :func:`check_layer` (``fast``, ``max_coords``, ``seed``...)."""
     all_passed = True
     print_fn(f"{'layer':<70} {'input':<16} {'train':<5} {'max rel err':>11}  result")
     for layer, shape, batch, training in standard_checks():
-        report = check_layer(layer, shape, batch_size=batch, training=training)
+        report = check_layer(layer, shape, batch_size=batch, training=training, **options)
         all_passed &= report.passed
         name = f"{type(layer).__name__}{describe(layer)}"
         print_fn(f"{name:<70} {str((batch,) + shape):<16} {str(training):<5} {report.max_relative_error:>11.2e}  "
