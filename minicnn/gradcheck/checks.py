@@ -151,19 +151,26 @@ def check_layer(layer, input_shape=None, batch_size=2, training=True, seed=0, ep
     return report
 
 
+def _input_names(count):
+    return ["input"] if count == 1 else [f"input {k}" for k in range(count)]
+
+
 def _model_gradients(model, x, y, frozen):
+    """``{"input": dL/dx, "<layer>/<param>": ...}``; a graph model with several inputs (``x`` a list)
+    gives ``"input 0"``, ``"input 1"``, ..."""
     frozen.restore()
     out = model._forward(x, True)
     d = model._loss_and_grad(out, y)[1]
-    dx = np.array(model._backward(d), copy=True)
+    dx = model._backward(d)
+    dxs = list(dx) if isinstance(x, list) else [dx]
     grads = {key: np.array(grad, copy=True) for key, _, grad in model.parameters()}
     frozen.restore()
-    return {"input": dx, **grads}
+    return {**{n: np.array(g, copy=True) for n, g in zip(_input_names(len(dxs)), dxs)}, **grads}
 
 
 def check_model(model, x, y, eps=DEFAULT_EPS, tolerance=DEFAULT_TOLERANCE, max_coords=None, seed=0, fast=False,
                 directions=3, sweep=False):
-    """Check the gradient of the compiled model's training loss on ``(x, y)`` w.r.t. the input and
+    """Check the gradient of the compiled model's training loss on ``(x, y)`` w.r.t. the input(s) and
     every trainable parameter, on a float64 copy (the model itself is untouched). Any input is
     fine, raw MNIST images included: coordinates whose perturbation changes a ReLU mask or a
     max-pool winner are compared with the one-sided slope of the analytic piece (see
@@ -172,12 +179,16 @@ def check_model(model, x, y, eps=DEFAULT_EPS, tolerance=DEFAULT_TOLERANCE, max_c
         raise RuntimeError("compile the model before check_model")
     original = model
     model = copy.deepcopy(model)
-    x = np.array(model._check_x(x), dtype=np.float64, order="C")
-    y = model._check_y(y, x.shape[0])
+    checked = model._check_x(x)
+    several = isinstance(checked, list)  # a graph model with several inputs
+    xs = [np.array(a, dtype=np.float64, order="C") for a in (checked if several else [checked])]
+    x = xs if several else xs[0]
+    y = model._check_y(y, xs[0].shape[0])
     low_precision = model.dtype != np.float64
     model32 = copy.deepcopy(model) if low_precision else None
     model.cast(np.float64)
-    model.layers[0].needs_input_grad = True
+    for layer in model.layers:  # the first layer(s) skip the input gradient in training
+        layer.needs_input_grad = True
     rng = np.random.default_rng(seed)
     frozen = _Frozen(model.layers)
 
@@ -187,12 +198,14 @@ def check_model(model, x, y, eps=DEFAULT_EPS, tolerance=DEFAULT_TOLERANCE, max_c
         return model._loss_and_grad(out, y)[0], copy_states(model.layers)
 
     analytic = _model_gradients(model, x, y, frozen)
-    arrays = {"input": x, **{key: param for key, param, _ in model.parameters()}}
-    report = GradCheckReport(f"model {original.name} on a batch of {x.shape[0]}", tolerance, eps)
+    arrays = {**dict(zip(_input_names(len(xs)), xs)), **{key: param for key, param, _ in model.parameters()}}
+    report = GradCheckReport(f"model {original.name} on a batch of {xs[0].shape[0]}", tolerance, eps)
     _run(Problem(arrays, objective, analytic), report, eps, tolerance, max_coords, fast, directions, sweep, rng)
     if low_precision:
-        model32.layers[0].needs_input_grad = True
-        analytic32 = _model_gradients(model32, x.astype(model32.dtype), y, _Frozen(model32.layers))
+        for layer in model32.layers:
+            layer.needs_input_grad = True
+        x32 = [a.astype(model32.dtype) for a in xs]
+        analytic32 = _model_gradients(model32, x32 if several else x32[0], y, _Frozen(model32.layers))
         _float32_errors(report, analytic32, analytic)
     return report
 
