@@ -40,7 +40,7 @@ def ratio_diagnosis(a, n, what="everywhere"):
         return ("the analytic gradient is zero " + what + " but the numeric one is not "
                 f"(max |numeric| {np.abs(n).max():.2e}): the gradient is never written")
     c = float(a @ n / (n @ n))
-    if np.linalg.norm(a - c * n) > FIT * na:
+    if np.linalg.norm(a - c * n) > FIT * na or abs(c - 1) < FIT:  # no constant ratio, or ratio 1: not the pattern
         return None
     if abs(c + 1) < FIT:
         return f"analytic = -1 x numeric {what}: a flipped sign"

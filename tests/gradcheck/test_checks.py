@@ -164,3 +164,26 @@ def test_a_missing_hypothesis_gives_a_clear_error(monkeypatch):
         gradcheck.kink_free_arrays((2,))
     monkeypatch.delitem(sys.modules, "minicnn.gradcheck.strategies", raising=False)
     importlib.import_module("minicnn.gradcheck")  # the package itself never needs hypothesis
+
+
+def test_what_fast_mode_can_miss_an_error_at_one_pixel():
+    # the documented blind spot: <g, u> dilutes an error confined to one coordinate of a large tensor
+    class OnePixel(Conv2D):
+        factor = 1.0
+
+        def backward(self, dy):
+            dx = super().backward(dy)
+            dx[0, 5, 5, 3] *= self.factor
+            return dx
+
+    results = {}
+    for factor in (1.1, 1.0001):
+        minicnn.set_seed(0)
+        layer = OnePixel(32, 3, padding="same", activation="relu")
+        layer.factor = factor
+        results[factor] = gradcheck.check_layer(layer, (32, 32, 32), batch_size=8, fast=True)["input"]
+    assert not results[1.1].passed and 1e-4 < results[1.1].max_relative_error < 1e-3   # 10%: caught
+    assert results[1.0001].passed and results[1.0001].max_relative_error < 1e-6         # 0.01%: missed
+    small = OnePixel(2, 3, padding="same", activation="relu")
+    small.factor = 1.0001
+    assert not gradcheck.check_layer(small, (6, 6, 4), x=None).passed                  # coordinates catch it
