@@ -239,3 +239,12 @@ def test_gradcheck_user_mistakes_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main(["gradcheck", f"{layers}:Square", "--input-shape", "3,x"])
     assert "expected a shape like 8,8,3" in capsys.readouterr().err
+
+
+def test_gradcheck_of_every_layer_type_with_the_sweep_plot(tmp_path, capsys):
+    plot = tmp_path / "sweep.png"
+    assert cli.main(["gradcheck", "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    assert "all gradient checks passed" in out and "FAIL" not in out
+    assert "BatchNormalization() input (2, 3, 3, 2) training=True: PASS" in out
+    assert "input: right: error" in out and plot.read_bytes()[:4] == b"\x89PNG"
