@@ -67,8 +67,6 @@ class Problem:
     arrays: dict
     objective: object
     analytic: dict
-    title: str = ""
-    notes: list = field(default_factory=list)
 
 
 @dataclass
