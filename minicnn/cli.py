@@ -6,7 +6,7 @@
     minicnn evaluate MODEL [--dataset mnist|fashion-mnist|cifar10|PATH] [--batch-size N] [--limit N]
     minicnn predict MODEL IMAGE... [--no-resize]
     minicnn summary MODEL
-    minicnn gradcheck
+    minicnn gradcheck [FILE.py:NAME --input-shape H,W,C] [--batch-size N] [--fast] [--max-coords N] [--plot PNG]
 
 ``minicnn train`` with no arguments trains the seed MNIST CNN on the built-in MNIST and prints
 the test accuracy. With ``--out DIR`` it also writes the model (``model.npz``, class names in its
@@ -110,7 +110,27 @@ def build_parser():
     summary.add_argument("model")
     summary.set_defaults(func=cmd_summary)
 
-    gradcheck = sub.add_parser("gradcheck", help="finite-difference check of every layer type")
+    gradcheck = sub.add_parser("gradcheck", help="finite-difference gradient checks: every layer type, or "
+                               "your own layer (FILE.py:NAME)")
+    gradcheck.add_argument("target", nargs="?", default=None, metavar="FILE.py:NAME",
+                           help="check your own layer: NAME is a Layer subclass (built with no arguments), a "
+                           "layer instance, or a function returning one, in the Python file FILE.py (which "
+                           "is run, as pytest runs a test file); default: every minicnn layer type")
+    gradcheck.add_argument("--input-shape", type=_shape, default=None, metavar="H,W,C",
+                           help="input shape without the batch axis, e.g. 8,8,3 (required with FILE.py:NAME)")
+    gradcheck.add_argument("--batch-size", type=_positive_int, default=2)
+    gradcheck.add_argument("--inference", action="store_true", help="check training=False (default: training)")
+    gradcheck.add_argument("--fast", action="store_true", help="fast mode: v^T J u along random directions "
+                           "instead of every coordinate (seconds for conv-sized inputs; can miss errors "
+                           "confined to a few coordinates)")
+    gradcheck.add_argument("--directions", type=_positive_int, default=3, help="random directions per tensor "
+                           "in fast mode (default 3)")
+    gradcheck.add_argument("--max-coords", type=_positive_int, default=None,
+                           help="check a random sample of N coordinates per tensor")
+    gradcheck.add_argument("--seed", type=int, default=0)
+    gradcheck.add_argument("--plot", default=None, metavar="PNG", help="also run the step-size sweep "
+                           "(h = 1e-2 .. 1e-10) and draw it into PNG (without a target: of a BatchNormalization layer, "
+                           "whose curve shows both truncation and rounding)")
     gradcheck.set_defaults(func=cmd_gradcheck)
     return parser
 
@@ -431,9 +451,83 @@ def cmd_summary(args):
     return 0
 
 
+def _shape(text):
+    try:
+        shape = tuple(int(part) for part in text.replace("x", ",").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a shape like 8,8,3, got {text!r}") from None
+    if not shape or min(shape) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive sizes like 8,8,3, got {text!r}")
+    return shape
+
+
+def load_user_layer(target):
+    """The layer named by ``FILE.py:NAME``: a Layer subclass (instantiated with no arguments), a
+    layer instance, or a function returning one. Runs FILE.py, as pytest runs a test file."""
+    import importlib.util
+    from minicnn.layers import Layer
+    path, sep, name = target.rpartition(":")
+    if not sep or not path or not name:
+        raise UsageError(f"expected FILE.py:NAME (e.g. my_layers.py:MyLayer), got {target!r}")
+    if not os.path.isfile(path):
+        raise UsageError(f"no such file: {path}")
+    module_name = "minicnn_user_" + os.path.splitext(os.path.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.pop(0)
+    if not hasattr(module, name):
+        found = sorted(k for k, v in vars(module).items() if isinstance(v, type) and issubclass(v, Layer)
+                       and v.__module__ == module_name)
+        raise UsageError(f"{path} has no {name!r}; its Layer subclasses: {', '.join(found) or 'none'}")
+    obj = getattr(module, name)
+    if isinstance(obj, Layer):
+        return obj
+    if not callable(obj):
+        raise UsageError(f"{path}:{name} is neither a Layer subclass, a layer, nor a function returning one")
+    try:
+        layer = obj()
+    except TypeError as err:
+        raise UsageError(f"{path}:{name}() cannot be called with no arguments ({err}); add a function "
+                         f"returning a configured layer, e.g. def make(): return {name}(...)") from None
+    if not isinstance(layer, Layer):
+        raise UsageError(f"{path}:{name}() returned {type(layer).__name__}, not a minicnn.layers.Layer")
+    return layer
+
+
 def cmd_gradcheck(args):
-    from minicnn.gradcheck import run_standard_checks
-    return 0 if run_standard_checks() else 1
+    from minicnn import gradcheck
+    if args.target is None:
+        if args.input_shape is not None:
+            raise UsageError("--input-shape goes with a target FILE.py:NAME")
+        passed = gradcheck.run_standard_checks(seed=args.seed, max_coords=args.max_coords, fast=args.fast,
+                                               directions=args.directions)
+        if args.plot:
+            from minicnn.layers import BatchNormalization
+            passed &= _check_and_plot(gradcheck, BatchNormalization(), (3, 3, 2), args)
+        return 0 if passed else 1
+    if args.input_shape is None:
+        raise UsageError("give the input shape of your layer without the batch axis, e.g. --input-shape 8,8,3")
+    layer = load_user_layer(args.target)
+    return 0 if _check_and_plot(gradcheck, layer, args.input_shape, args) else 1
+
+
+def _check_and_plot(gradcheck, layer, shape, args):
+    try:
+        report = gradcheck.check_layer(layer, shape, batch_size=args.batch_size, training=not args.inference,
+                                       seed=args.seed, max_coords=args.max_coords, fast=args.fast,
+                                       directions=args.directions, sweep=bool(args.plot))
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    print(report)
+    if args.plot:
+        from minicnn.plots import plot_gradcheck_sweep
+        plot_gradcheck_sweep(report.sweep, args.plot, title=report.title)
+        print(f"step-size sweep drawn into {args.plot}")
+    return report.passed
 
 
 def main(argv=None):

@@ -34,6 +34,7 @@ __all__ = [
     "plot_probability_bars",
     "plot_filters",
     "plot_feature_maps",
+    "plot_gradcheck_sweep",
 ]
 
 SAVE_DPI = 100
@@ -546,4 +547,37 @@ def plot_feature_maps(activations, path=None, max_channels: int = 16) -> Figure:
     fig.suptitle(f"Feature maps (first {cols} channels per layer)", fontsize=10)
     if skipped:
         fig.supxlabel("Not shown (vector outputs): " + ", ".join(skipped), fontsize=8)
+    return _finish(fig, path)
+
+
+def plot_gradcheck_sweep(sweep, path=None, title: str | None = None) -> Figure:
+    """The step-size sweep of a gradient check (``report.sweep``, a
+    :class:`minicnn.gradcheck.StepSweep`): relative error against h, one line per tensor, log-log,
+    h shrinking to the right, with the verdict bands (right < 1e-7, probably right < 1e-4,
+    suspicious < 1e-2, wrong). A V-shaped line is a correct gradient (truncation on the left,
+    rounding on the right); a flat line high up is a bug."""
+    steps = np.asarray(getattr(sweep, "steps", None), dtype=float)
+    errors = getattr(sweep, "errors", None)
+    if steps.ndim != 1 or not isinstance(errors, dict) or not errors:
+        raise ValueError(f"sweep: expected a StepSweep (report.sweep from check_layer(..., sweep=True)), got {sweep!r}")
+    fig = Figure(figsize=(6.4, 4.2))
+    ax = fig.add_subplot(1, 1, 1)
+    floor = 1e-16
+    for (low, high), color, label in (((floor, 1e-7), "#d9f2d9", "right"), ((1e-7, 1e-4), "#eef7d9", "probably right"),
+                                      ((1e-4, 1e-2), "#fbeed5", "suspicious"), ((1e-2, 1e2), "#f8d7d7", "wrong")):
+        ax.axhspan(low, high, color=color, zorder=0)
+        ax.text(steps.max(), np.sqrt(low * high) if low > floor else 1e-10, f" {label}", fontsize=7, va="center",
+                ha="left", color="0.35")
+    for name, row in errors.items():
+        row = np.asarray(row, dtype=float)
+        ax.plot(steps, np.clip(row, floor, None), marker="o", markersize=3, label=name)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(steps.max() * 2, steps.min() / 2)
+    ax.set_ylim(floor, 10)
+    ax.set_xlabel("step h (shrinking to the right)")
+    ax.set_ylabel("relative error")
+    ax.set_title(title or "gradient check: error against step size", fontsize=TITLE_FONTSIZE)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+    ax.grid(True, which="major", alpha=0.3)
     return _finish(fig, path)

@@ -181,3 +181,70 @@ def test_evaluate_one_hot_model_and_predict_logits_model(run, tmp_path, capsys):
     assert cli.main(["predict", str(tmp_path / "logits.npz"), str(image)]) == 0
     shares = [float(p) for p in re.findall(r"\(([\d.]+)%\)", capsys.readouterr().out)]
     assert len(shares) == 3 and sum(shares) <= 100.01
+
+
+USER_LAYER = '''
+import numpy as np
+from minicnn.layers import Layer
+
+
+class Square(Layer):
+    """y = x^2; dx = 2 x dy."""
+
+    def forward(self, x, training=False):
+        self.x = x
+        return x * x
+
+    def backward(self, dy):
+        return FACTOR * self.x * dy
+
+
+class NeedsArguments(Layer):
+    def __init__(self, scale):
+        super().__init__()
+
+
+def make():
+    return Square()
+'''
+
+
+def test_gradcheck_of_a_user_layer_file(tmp_path, capsys):
+    wrong = tmp_path / "my_layers.py"
+    wrong.write_text(USER_LAYER.replace("FACTOR", "1"))
+    plot = tmp_path / "sweep.png"
+    assert cli.main(["gradcheck", f"{wrong}:Square", "--input-shape", "3,3,2", "--plot", str(plot)]) == 1
+    out = capsys.readouterr().out
+    assert "Square() input (2, 3, 3, 2) training=True: FAIL" in out
+    assert "analytic = 0.5 x numeric everywhere: a missing factor of 2?" in out
+    assert "a bug, not a precision problem" in out and plot.read_bytes()[:4] == b"\x89PNG"
+    right = tmp_path / "fixed.py"
+    right.write_text(USER_LAYER.replace("FACTOR", "2"))
+    assert cli.main(["gradcheck", f"{right}:make", "--input-shape", "4", "--batch-size", "3", "--fast"]) == 0
+    out = capsys.readouterr().out
+    assert "input (3, 4) training=True: PASS" in out and "fast mode" in out
+
+
+def test_gradcheck_user_mistakes_exit_2(tmp_path, capsys):
+    layers = tmp_path / "my_layers.py"
+    layers.write_text(USER_LAYER.replace("FACTOR", "2"))
+    assert cli.main(["gradcheck", f"{layers}:Nope", "--input-shape", "3"]) == 2
+    assert "has no 'Nope'; its Layer subclasses: NeedsArguments, Square" in one_error_line(capsys)
+    assert cli.main(["gradcheck", f"{layers}:NeedsArguments", "--input-shape", "3"]) == 2
+    assert "cannot be called with no arguments" in one_error_line(capsys)
+    assert cli.main(["gradcheck", f"{layers}:Square"]) == 2
+    assert "--input-shape 8,8,3" in one_error_line(capsys)
+    assert cli.main(["gradcheck", str(tmp_path / "missing.py") + ":Square", "--input-shape", "3"]) == 2
+    assert "no such file" in one_error_line(capsys)
+    with pytest.raises(SystemExit):
+        cli.main(["gradcheck", f"{layers}:Square", "--input-shape", "3,x"])
+    assert "expected a shape like 8,8,3" in capsys.readouterr().err
+
+
+def test_gradcheck_of_every_layer_type_with_the_sweep_plot(tmp_path, capsys):
+    plot = tmp_path / "sweep.png"
+    assert cli.main(["gradcheck", "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    assert "all gradient checks passed" in out and "FAIL" not in out
+    assert "BatchNormalization() input (2, 3, 3, 2) training=True: PASS" in out
+    assert "input: right: error" in out and plot.read_bytes()[:4] == b"\x89PNG"

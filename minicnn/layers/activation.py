@@ -176,7 +176,12 @@ class ElementwiseActivation(Layer):
         return dz
 
     def kink_state(self):
-        """Smooth activations have no kinks; ReLU-like subclasses return their masks."""
+        """The decisions of the last forward pass (``[]`` before one): see :meth:`decisions`."""
+        return [] if self.logits is None else self.decisions(self.logits)
+
+    def decisions(self, x):
+        """The masks of the branches ``derivative`` takes for inputs ``x``; smooth activations have none.
+        Each mask is False at the kink itself when the derivative there is the left side's."""
         return []
 
     def spec_arguments(self):
@@ -219,9 +224,14 @@ class ReLU(ElementwiseActivation):
             return y > 0
         return relu_derivative(x, self.negative_slope, self.max_value, self.threshold)
 
-    def kink_state(self):
-        x, t = self.logits, self.threshold
-        masks = [x > t, x < t]
+    def decisions(self, x):
+        """``x > t`` (passed), ``x < t`` when the slope there is not 0, and the clip at ``max_value``.
+        At ``x == t`` a plain ReLU's mask equals its left side's, so the gradient check judges the
+        derivative 0 there against the left slope."""
+        t = self.threshold
+        masks = [x > t]
+        if self.negative_slope != 0:
+            masks.append(x < t)
         if self.max_value is not None:
             masks += [x > 0, x < self.max_value]
         return masks
@@ -244,8 +254,8 @@ class LeakyReLU(ElementwiseActivation):
     def derivative(self, x, y):
         return np.where(x > 0, 1, self.negative_slope).astype(x.dtype)
 
-    def kink_state(self):
-        return [self.logits > 0]
+    def decisions(self, x):
+        return [x > 0]
 
 
 class ELU(ElementwiseActivation):
@@ -262,8 +272,8 @@ class ELU(ElementwiseActivation):
     def derivative(self, x, y):
         return np.where(x > 0, 1, self.alpha * np.exp(np.minimum(x, 0))).astype(x.dtype)
 
-    def kink_state(self):  # f' jumps from alpha to 1 at 0 unless alpha == 1
-        return [self.logits > 0]
+    def decisions(self, x):  # f' jumps from alpha to 1 at 0 unless alpha == 1
+        return [x > 0]
 
 
 class SELU(ElementwiseActivation):
@@ -277,8 +287,8 @@ class SELU(ElementwiseActivation):
     def derivative(self, x, y):
         return SELU_SCALE * np.where(x > 0, 1, SELU_ALPHA * np.exp(np.minimum(x, 0))).astype(x.dtype)
 
-    def kink_state(self):  # f' jumps from scale * alpha to scale at 0
-        return [self.logits > 0]
+    def decisions(self, x):  # f' jumps from scale * alpha to scale at 0
+        return [x > 0]
 
 
 class Sigmoid(ElementwiseActivation):
@@ -397,8 +407,8 @@ class PReLU(Layer):
         self.add_regularization_gradients()
         return dy * ((x > 0) + alpha * (x < 0))
 
-    def kink_state(self):
-        return [self.x > 0, self.x < 0]
+    def kink_state(self):  # f' is alpha at x <= 0: at 0 the mask equals the left side's
+        return [self.x > 0] if getattr(self, "x", None) is not None else []
 
     def get_config(self):
         return {**super().get_config(), "alpha_initializer": initializers.serialize(self.alpha_initializer),
@@ -531,11 +541,11 @@ class Activation(Layer):
     def backward(self, dy):
         return dy if self._inner is None else self._inner.backward(dy)
 
-    def backward_logits(self, dz):
-        return dz
-
     def kink_state(self):
         return [] if self._inner is None else self._inner.kink_state()
+
+    def backward_logits(self, dz):
+        return dz
 
     def cast(self, dtype):
         super().cast(dtype)

@@ -85,6 +85,13 @@ class Layer:
     def __call__(self, x, training=False):
         return self.forward(x, training=training)
 
+    def kink_state(self):
+        """The discrete decisions of the LAST forward pass, as a list of integer/bool arrays
+        (ReLU's mask ``x > 0``, max-pool's winner index per window, ...). A gradient check compares
+        them between the evaluations at w+h and w-h: where they differ, the coordinate crosses a
+        kink. Smooth layers return ``[]`` (this default); a layer with a kink overrides it."""
+        return []
+
     # ------------------------------------------------------------------ parameters
     def add_param(self, key, value, regularizer=None, constraint=None):
         """A trainable parameter; ``regularizer`` adds ``regularizer(param)`` to the loss (and its
@@ -240,7 +247,7 @@ class ActivationMixin:
         """The activation's decisions in the last forward pass (the fused ReLU's ``y > 0``, a
         LeakyReLU's sign mask, ...); ``[]`` for smooth activations."""
         if self.activation == "relu":
-            return [self.y > 0]
+            return [self.y > 0] if getattr(self, "y", None) is not None else []
         return [] if self._activation is None else self._activation.kink_state()
 
     kink_state = activation_kink_state

@@ -51,6 +51,12 @@ class MaxPooling2D(_Pooling2D):
             return max_pool_2x2_backward(dy, self.which, self.x_shape)
         return max_pool_backward(dy, self.argmax, self.x_shape)
 
+    def kink_state(self):
+        """The winner of each window (position inside a 2x2 window on the fast path)."""
+        if not hasattr(self, "_fast"):
+            return []
+        return [self.which if self._fast else self.argmax]
+
 
 class AveragePooling2D(_Pooling2D):
     def forward(self, x, training=False):
@@ -100,3 +106,6 @@ class GlobalMaxPooling2D(_GlobalPooling2D):
         dx = np.zeros((n, h * w, c), dtype=dy.dtype)
         np.put_along_axis(dx, self.argmax[:, None, :], dy[:, None, :], axis=1)
         return dx.reshape(self.x_shape)
+
+    def kink_state(self):
+        return [self.argmax] if hasattr(self, "argmax") else []
