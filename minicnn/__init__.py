@@ -8,7 +8,7 @@
     model.compile(minicnn.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy")
 """
 from . import callbacks, data, gradcheck, initializers, layers, losses, metrics, optimizers, plots
-from .model import Sequential
+from .models import Sequential
 from .rng import set_seed
 from .saving import model_from_json
 

@@ -35,7 +35,7 @@ import numpy as np
 
 from . import losses as losses_module
 from . import optimizers as optimizers_module
-from .model import FORMAT_VERSION, Sequential
+from .models import FORMAT_VERSION, Sequential
 from .rng import global_generator
 
 HEADER_KEY = "__minicnn__"

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from ..callbacks import Callback, LearningRateScheduler, ReduceLROnPlateau
-from ..model import Sequential as _CoreSequential
+from ..models import Sequential as _CoreSequential
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optimizers

@@ -1,0 +1,75 @@
+"""Input checks for every model, in one place: inputs, labels, finiteness, compile state.
+
+Each check raises a ValueError (RuntimeError when the model is not compiled) naming what was
+expected and what came; nothing is truncated or coerced silently.
+"""
+import numpy as np
+
+from .. import losses as losses_module
+
+
+def check_finite(x, what="inputs"):
+    """ValueError at the first NaN/inf; checked in slices so no dataset-sized mask is built."""
+    if x.dtype.kind != "f":
+        return
+    step = max(1, (1 << 22) // max(1, int(np.prod(x.shape[1:]))))
+    for start in range(0, x.shape[0], step):
+        part = x[start:start + step]
+        if not np.isfinite(part).all():
+            bad = np.argwhere(~np.isfinite(part))[0]
+            bad[0] += start
+            raise ValueError(f"{what} contain NaN or inf (first at index {tuple(int(i) for i in bad)}: "
+                             f"{x[tuple(bad)]})")
+
+
+def check_array(x, input_shape, what="inputs"):
+    """``x`` as an array of shape ``(batch,) + input_shape`` with a numeric dtype."""
+    if x.ndim != len(input_shape) + 1 or x.shape[1:] != input_shape:
+        hint = ""
+        if x.shape[1:] == input_shape[:-1] and input_shape[-1] == 1:
+            hint = "; add the channel axis with x[..., None]"
+        raise ValueError(f"the model expects {what} of shape (batch, {', '.join(map(str, input_shape))}), "
+                         f"got {x.shape}{hint}")
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"{what} must be numeric, got dtype {x.dtype}")
+    return x
+
+
+def check_labels(loss, y, n, classes, what="labels"):
+    """``y`` as an array of ``n`` targets for ``loss`` over ``classes`` outputs."""
+    y = np.asarray(y)
+    if y.ndim == 0 or y.shape[0] != n:
+        raise ValueError(f"got {n} inputs but {y.shape[0] if y.ndim else 'a scalar for the'} {what}")
+    if isinstance(loss, losses_module.SparseCategoricalCrossentropy):
+        losses_module.sparse_labels(y, classes)
+    else:
+        loss.targets(y, classes)
+    return y
+
+
+class InputChecks:
+    """The checks as model methods (``self.input_shape``, ``self.output_shape``, ``self.loss``)."""
+
+    def _ensure_built(self, x):
+        if not self.built:
+            self.build(x.shape[1:] if self.layers[0]._requested_input_shape is None else None)
+
+    def _check_x(self, x, what="inputs"):
+        x = np.asarray(x)
+        if x.ndim == 0 or x.shape[0] == 0:
+            raise ValueError(f"{what} hold no samples (shape {x.shape})")
+        self._ensure_built(x)
+        return check_array(x, self.input_shape, what)
+
+    def _check_finite(self, x, what="inputs"):
+        check_finite(x, what)
+
+    def _check_y(self, y, n):
+        return check_labels(self.loss, y, n, self.output_shape[-1])
+
+    def _require_compiled(self):
+        if self.optimizer is None or self.loss is None:
+            raise RuntimeError("compile(optimizer, loss) the model before training or evaluating it")
+
+    def _as_float(self, x):
+        return np.ascontiguousarray(x, dtype=self.dtype)
