@@ -183,10 +183,14 @@ def check_model(model, x, y, eps=DEFAULT_EPS, tolerance=DEFAULT_TOLERANCE, max_c
     if model.loss is None:
         raise RuntimeError("compile the model before check_model")
     model = copy.deepcopy(model)
-    x = np.array(model._check_x(x), dtype=np.float64)
-    y = model._check_y(y, x.shape[0])
+    xs = model._check_x(x)
+    several = isinstance(xs, list)  # a graph model with several inputs
+    xs = [np.array(a, dtype=np.float64) for a in (xs if several else [xs])]
+    x = xs if several else xs[0]
+    y = model._check_y(y, xs[0].shape[0])
     model.cast(np.float64)
-    model.layers[0].needs_input_grad = True
+    for layer in model.layers:
+        layer.needs_input_grad = True
     rng = np.random.default_rng(seed)
     frozen = _Frozen(model.layers)
 
@@ -199,8 +203,10 @@ def check_model(model, x, y, eps=DEFAULT_EPS, tolerance=DEFAULT_TOLERANCE, max_c
     out = model._forward(x, True)
     d = model._loss_and_grad(out, y)[1]
     dx = model._backward(d)
-    report = GradCheckReport(f"model {model.name} on a batch of {x.shape[0]}", tolerance)
-    report.checks.append(_compare("input", dx, x, objective, eps, tolerance, _coords(x.size, max_coords, rng)))
+    report = GradCheckReport(f"model {model.name} on a batch of {xs[0].shape[0]}", tolerance)
+    for k, (grad, xk) in enumerate(zip(dx if several else [dx], xs)):
+        report.checks.append(_compare("input" if not several else f"input {k}", grad, xk, objective, eps, tolerance,
+                                      _coords(xk.size, max_coords, rng)))
     for key, param, grad in model.parameters():
         report.checks.append(_compare(key, grad.copy(), param, objective, eps, tolerance,
                                       _coords(param.size, max_coords, rng)))

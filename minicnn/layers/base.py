@@ -15,6 +15,7 @@ import re
 import numpy as np
 
 from ..checks import float_dtype, shape_tuple
+from .symbolic import connect, is_symbolic
 
 
 def snake_case(name):
@@ -28,6 +29,8 @@ class Layer:
 
     #: layers that draw random numbers (Dropout) set this and own ``self.rng``
     stochastic = False
+    #: merge layers (``minicnn.layers.merge``) take a list of inputs and return a list of gradients
+    multi_input = False
 
     def __init__(self, name=None, input_shape=None, dtype="float32", trainable=True):
         self.name = name
@@ -80,6 +83,9 @@ class Layer:
         raise NotImplementedError
 
     def __call__(self, x, training=False):
+        """On arrays: ``forward``. On symbolic tensors (``minicnn.Input``): a new graph node."""
+        if is_symbolic(x):
+            return connect(self, x)
         return self.forward(x, training=training)
 
     # ------------------------------------------------------------------ parameters

@@ -1,6 +1,7 @@
-"""minicnn's models: ``Sequential`` (a chain of layers).
+"""minicnn's models: the graph ``Model(inputs, outputs)`` and ``Sequential`` (a chain).
 
-    sequential.py  the model's structure: layers, weights, forward and backward, config
+    graph.py       Model: the graph, topological forward, backward with THE FAN-OUT RULE
+    sequential.py  Sequential: the chain; add / build
     training.py    one batch: train_step (the output head, hooks), evaluate, predict
     fit.py         the epoch loop and its batch source (arrays or generators)
     checks.py      every input check
@@ -8,7 +9,13 @@
 
 ``minicnn.saving`` builds on these (``save``/``load_model``); nothing here imports it at load time.
 """
+from ..layers.symbolic import Input, SymbolicTensor
 from .fit import TrainingDiverged
-from .sequential import FORMAT_VERSION, Sequential, layer_from_spec
+from .graph import FORMAT_VERSION, Model
+from .sequential import Sequential, layer_from_spec
 
-__all__ = ["Sequential", "TrainingDiverged", "FORMAT_VERSION", "layer_from_spec"]
+#: class name in a saved architecture -> model class
+MODEL_CLASSES = {"Sequential": Sequential, "Model": Model}
+
+__all__ = ["Model", "Sequential", "Input", "SymbolicTensor", "TrainingDiverged", "FORMAT_VERSION",
+           "layer_from_spec", "MODEL_CLASSES"]

@@ -47,29 +47,73 @@ def check_labels(loss, y, n, classes, what="labels"):
     return y
 
 
+def n_samples(x):
+    """The batch size of ``x`` (an array, or a list of arrays for several inputs or outputs)."""
+    return (x[0] if isinstance(x, list) else x).shape[0]
+
+
+def take(x, index):
+    """``x[index]`` for an array or for every array of a list."""
+    return [a[index] for a in x] if isinstance(x, list) else x[index]
+
+
+def as_list(values, names, what):
+    """A list with one entry per name from a list/tuple (in order) or a dict keyed by the names."""
+    if isinstance(values, dict):
+        unknown = set(values) - set(names)
+        if unknown or len(values) != len(names):
+            raise ValueError(f"{what} are keyed by {sorted(values)}; the model's are {names}")
+        return [values[k] for k in names]
+    if not isinstance(values, (list, tuple)) or len(values) != len(names):
+        raise ValueError(f"the model has {len(names)} {what} ({', '.join(names)}): pass a list of {len(names)} "
+                         f"arrays or a dict keyed by those names, got {type(values).__name__}"
+                         + (f" of {len(values)}" if isinstance(values, (list, tuple)) else ""))
+    return list(values)
+
+
 class InputChecks:
-    """The checks as model methods (``self.input_shape``, ``self.output_shape``, ``self.loss``)."""
+    """The checks as model methods (``self.input_shape``, ``self.output_shape``, ``self.loss``);
+    lists of arrays for a model with several inputs or outputs."""
 
     def _ensure_built(self, x):
         if not self.built:
             self.build(x.shape[1:] if self.layers[0]._requested_input_shape is None else None)
 
     def _check_x(self, x, what="inputs"):
+        if self._multi_input:
+            xs = as_list(x, [t.name or f"input_{k}" for k, t in enumerate(self._inputs)], what)
+            xs = [self._check_one_x(a, shape, f"{what} [{k}]") for k, (a, shape) in enumerate(zip(xs, self.input_shape))]
+            if len({a.shape[0] for a in xs}) != 1:
+                raise ValueError(f"the model's {what} must have one batch size, got {[a.shape[0] for a in xs]}")
+            return xs
         x = np.asarray(x)
         if x.ndim == 0 or x.shape[0] == 0:
             raise ValueError(f"{what} hold no samples (shape {x.shape})")
         self._ensure_built(x)
         return check_array(x, self.input_shape, what)
 
+    def _check_one_x(self, x, shape, what):
+        x = np.asarray(x)
+        if x.ndim == 0 or x.shape[0] == 0:
+            raise ValueError(f"{what} hold no samples (shape {x.shape})")
+        return check_array(x, shape, what)
+
     def _check_finite(self, x, what="inputs"):
-        check_finite(x, what)
+        for k, a in enumerate(x if isinstance(x, list) else [x]):
+            check_finite(a, what if not isinstance(x, list) else f"{what} [{k}]")
 
     def _check_y(self, y, n):
-        return check_labels(self.loss, y, n, self.output_shape[-1])
+        if not self._multi_output:
+            return check_labels(self.loss, y, n, self.output_shape[-1])
+        ys = as_list(y, self.output_names, "outputs' labels")
+        return [check_labels(loss, yk, n, shape[-1], f"labels for output {name!r}") for yk, loss, shape, name
+                in zip(ys, self._losses(), self.output_shape, self.output_names)]
 
     def _require_compiled(self):
         if self.optimizer is None or self.loss is None:
             raise RuntimeError("compile(optimizer, loss) the model before training or evaluating it")
 
     def _as_float(self, x):
+        if isinstance(x, list):
+            return [np.ascontiguousarray(a, dtype=self.dtype) for a in x]
         return np.ascontiguousarray(x, dtype=self.dtype)

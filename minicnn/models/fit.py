@@ -14,6 +14,7 @@ import numpy as np
 
 from ..callbacks import CallbackList, History, ProgressLogger
 from ..checks import non_negative_int, positive_int
+from .checks import n_samples, take
 
 
 class TrainingDiverged(RuntimeError):
@@ -40,7 +41,7 @@ class BatchSource:
             self.batches, self.n = iter(x), None
             self.steps = int(steps_per_epoch)
         else:
-            self.x, self.y, self.n = x, y, x.shape[0]
+            self.x, self.y, self.n = x, y, n_samples(x)
             if self.n == 0:
                 raise ValueError("no training samples")
             self.steps = -(-self.n // batch_size) if steps_per_epoch is None else int(steps_per_epoch)
@@ -54,11 +55,11 @@ class BatchSource:
                 xb, yb = next(self.batches)
                 xb = model._check_x(xb)
                 model._check_finite(xb)
-                yield xb, model._check_y(yb, xb.shape[0])
+                yield xb, model._check_y(yb, n_samples(xb))
                 continue
             start = (step * self.batch_size) % self.n
             idx = slice(start, start + self.batch_size) if order is None else order[start:start + self.batch_size]
-            yield self.x[idx], self.y[idx]
+            yield take(self.x, idx), take(self.y, idx)
 
 
 def _split_and_check(model, x, y, validation_split, validation_data):
@@ -67,15 +68,15 @@ def _split_and_check(model, x, y, validation_split, validation_data):
         raise ValueError("fit needs labels y with array inputs")
     x = model._check_x(x)
     model._check_finite(x)
-    y = model._check_y(y, x.shape[0])
+    y = model._check_y(y, n_samples(x))
     if validation_split:
         if validation_data is not None:
             raise ValueError("pass validation_split or validation_data, not both")
         if not 0.0 < validation_split < 1.0:
             raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
-        split = int(x.shape[0] * (1.0 - validation_split))
-        validation_data = (x[split:], y[split:])
-        x, y = x[:split], y[:split]
+        split = int(n_samples(x) * (1.0 - validation_split))
+        validation_data = (take(x, slice(split, None)), take(y, slice(split, None)))
+        x, y = take(x, slice(None, split)), take(y, slice(None, split))
     return x, y, validation_data
 
 
@@ -107,7 +108,7 @@ class EpochLoop:
                 raise ValueError("validation_data must be a tuple (x_val, y_val)")
             val_x = self._check_x(validation_data[0], "validation inputs")
             self._check_finite(val_x, "validation inputs")
-            validation_data = (val_x, self._check_y(validation_data[1], val_x.shape[0]))
+            validation_data = (val_x, self._check_y(validation_data[1], n_samples(val_x)))
 
         self.history = History()
         self.history.params = {"epochs": epochs, "steps": source.steps, "batch_size": batch_size,
@@ -124,10 +125,8 @@ class EpochLoop:
                 if logs is None:
                     break
                 if validation_data is not None:
-                    val = self.evaluate(*validation_data, batch_size=batch_size, verbose=0)
-                    logs["val_loss"] = val[0] if self.metrics else val
-                    if self.metrics:
-                        logs["val_accuracy"] = val[1]
+                    val = self._evaluate_logs(*validation_data, batch_size=batch_size)
+                    logs.update({"val_" + key: value for key, value in val.items()})
                 logs["learning_rate"] = self._learning_rate_log()
                 cbs.on_epoch_end(epoch, logs)
                 if self.stop_training:
@@ -146,12 +145,11 @@ class EpochLoop:
             if not np.isfinite(loss):
                 self._handle_divergence(epoch, step, loss, snapshot)
                 break
-            seen += len(xb)
-            total_loss += loss * len(xb)
-            correct += ok
-            logs = {"loss": total_loss / seen, "size": len(xb)}
-            if self.metrics:
-                logs["accuracy"] = correct / seen
+            n = n_samples(xb)
+            seen += n
+            total_loss += loss * n
+            correct = correct + ok
+            logs = {"loss": total_loss / seen, "size": n, **self._metric_logs(correct, seen)}
             cbs.on_train_batch_end(step, logs)
             if interrupt.requested:
                 break
@@ -161,10 +159,7 @@ class EpochLoop:
                 print(f"Interrupted during epoch {epoch + 1}, step {step + 1}: training stopped "
                       "after the current batch.", file=sys.stderr)
             return None
-        logs = {"loss": total_loss / seen}
-        if self.metrics:
-            logs["accuracy"] = correct / seen
-        return logs
+        return {"loss": total_loss / seen, **self._metric_logs(correct, seen)}
 
     def _snapshot(self):
         """Copies of every weight (BatchNorm statistics included) and of the optimizer state."""

@@ -1,39 +1,21 @@
-"""Sequential: a stack of layers with Keras's compile / fit / evaluate / predict / summary.
+"""Sequential: a stack of layers, the graph model whose graph is a chain.
 
-The training step is in ``training.py``, the epoch loop in ``fit.py``, the input checks in
-``checks.py`` and the summary table in ``summary.py``.
+Every tensor has one consumer, so backward sums nothing (``graph.py``). ``add`` appends a layer;
+``build`` sizes the layers and records the chain of nodes.
 """
-import json
 
-import numpy as np
-
-from ..callbacks import History
 from ..checks import shape_tuple
 from ..layers import LAYER_CLASSES
 from ..layers.base import Layer, snake_case
-from ..rng import new_generator
-from .checks import InputChecks
-from .fit import EpochLoop
-from .summary import summary_table
-from .training import Trainer
-
-FORMAT_VERSION = 1
+from ..layers.symbolic import Input, Node, SymbolicTensor
+from .graph import FORMAT_VERSION, Model, unique_name
 
 
-class Sequential(EpochLoop, Trainer, InputChecks):
+class Sequential(Model):
+    json_class = "Sequential"
+
     def __init__(self, layers=None, name="sequential"):
-        self.name = name
-        self.layers = []
-        self.built = False
-        self.input_shape = None
-        self.optimizer = None
-        self.loss = None
-        self.metrics = []
-        self.stop_training = False
-        self.history = History()
-        self.rng = new_generator()
-        #: JSON-serialisable facts saved with the model (e.g. ``class_names``), see ``save``
-        self.metadata = {}
+        self._reset(name)
         for layer in layers or []:
             self.add(layer)
 
@@ -41,14 +23,11 @@ class Sequential(EpochLoop, Trainer, InputChecks):
     def add(self, layer):
         if not isinstance(layer, Layer):
             raise ValueError(f"Sequential.add expects a minicnn layer, got {layer!r}")
+        if layer.multi_input:
+            raise ValueError(f"{type(layer).__name__} merges several inputs; build a graph with "
+                             "minicnn.Model(inputs, outputs) instead of Sequential")
         if layer.name is None:
-            base = snake_case(type(layer).__name__)
-            taken = {l.name for l in self.layers}
-            layer.name = base
-            k = 1
-            while layer.name in taken:
-                layer.name = f"{base}_{k}"
-                k += 1
+            layer.name = unique_name(snake_case(type(layer).__name__), {l.name for l in self.layers})
         elif layer.name in {l.name for l in self.layers}:
             raise ValueError(f"a layer named {layer.name!r} is already in the model")
         self.layers.append(layer)
@@ -67,93 +46,24 @@ class Sequential(EpochLoop, Trainer, InputChecks):
                 raise ValueError("the model's input shape is unknown: pass input_shape= to the first layer, "
                                  "call build(input_shape) or fit/predict on data")
         shape = shape_tuple(input_shape, "input_shape")
-        self.input_shape = shape
+        tensor = inputs = Input(shape)
         for layer in self.layers:
-            if layer.built and layer.input_shape == shape:
-                shape = layer.output_shape
-            else:
-                shape = layer.build(shape)
-        self.output_shape = shape
-        self.built = True
-        self.layers[0].needs_input_grad = False
+            if not (layer.built and layer.input_shape == shape):
+                layer.build(shape)
+            shape = layer.output_shape
+            tensor = Node(layer, [tensor], shape, SymbolicTensor).output
+        self._set_graph([inputs], [tensor])
         return self
-
-    @property
-    def trainable_layers(self):
-        return [layer for layer in self.layers if layer.trainable and layer.params]
-
-    def parameters(self):
-        """``[(key, param, grad)]`` for every trainable parameter, keys ``"<layer>/<param>"``."""
-        return [(f"{layer.name}/{k}", p, layer.grads[k]) for layer in self.trainable_layers
-                for k, p in layer.params.items()]
-
-    def count_params(self):
-        return sum(layer.count_params() for layer in self.layers)
-
-    def get_weights(self):
-        return [w for layer in self.layers for w in layer.get_weights()]
-
-    def set_weights(self, weights):
-        weights = list(weights)
-        expected = sum(len(layer.params) + len(layer.state) for layer in self.layers)
-        if len(weights) != expected:
-            raise ValueError(f"the model has {expected} weight arrays, got {len(weights)}")
-        for layer in self.layers:
-            k = len(layer.params) + len(layer.state)
-            layer.set_weights(weights[:k])
-            weights = weights[k:]
-
-    def cast(self, dtype):
-        """Convert every layer (and optimizer state) to ``dtype``: float64 for gradient checks."""
-        for layer in self.layers:
-            layer.cast(dtype)
-        if self.optimizer is not None:
-            self.optimizer.cast(dtype)
-        return self
-
-    @property
-    def dtype(self):
-        return self.layers[0].dtype if self.layers else np.dtype("float32")
-
-    # ------------------------------------------------------------------ forward and backward
-    def _forward(self, x, training):
-        for layer in self.layers:
-            x = layer.forward(x, training)
-        return x
-
-    def _backward(self, d):
-        layers = self.layers
-        if self.fused_softmax:
-            d = layers[-1].backward_logits(d)
-            layers = layers[:-1]
-        for layer in reversed(layers):
-            d = layer.backward(d)
-        return d
-
-    def feature_maps(self, x):
-        """Each layer's activation for inputs ``x`` (inference mode): ``[(layer name, array)]``."""
-        x = self._as_float(self._check_x(x))
-        maps = []
-        for layer in self.layers:
-            x = layer.forward(x, False)
-            maps.append((layer.name, x.copy()))
-        return maps
 
     # ------------------------------------------------------------------ summary and config
-    def summary(self, print_fn=print):
+    def summary(self, print_fn=print, line_length=None, positions=None):
         """Keras's table: layer (type), output shape, parameter count, then the totals."""
-        if not self.built:
-            self.build()
-        print_fn("\n".join(summary_table(self)))
+        super().summary(print_fn, line_length=line_length, positions=positions)
 
     def get_config(self):
         return {"name": self.name,
                 "layers": [{"class_name": type(l).__name__, "config": l.get_config()} for l in self.layers],
                 "input_shape": None if self.input_shape is None else list(self.input_shape)}
-
-    def to_json(self):
-        return json.dumps({"class_name": "Sequential", "format_version": FORMAT_VERSION,
-                           "config": self.get_config()})
 
     @classmethod
     def from_config(cls, config):
@@ -169,24 +79,6 @@ class Sequential(EpochLoop, Trainer, InputChecks):
             model.build(config["input_shape"])
         return model
 
-    # ------------------------------------------------------------------ persistence (minicnn.saving)
-    def save(self, path, metadata=None):
-        """Architecture, weights, optimizer state, RNG state and ``metadata`` (default
-        ``self.metadata``) in one ``.npz`` file written atomically to exactly ``path``, whatever
-        its suffix. ``minicnn.load_model(path)`` restores it; see ``minicnn.saving``."""
-        from ..saving import save_model
-        save_model(self, path, metadata)
-
-    def save_weights(self, path):
-        """Weights only, to exactly ``path`` (any suffix: ``"model.h5"`` works; it is an npz inside)."""
-        from ..saving import save_weights
-        save_weights(self, path)
-
-    def load_weights(self, path):
-        """Load weights written by ``save_weights`` or ``save``; ValueError on an architecture mismatch."""
-        from ..saving import load_weights
-        load_weights(self, path)
-
 
 def layer_from_spec(spec):
     """A new layer from ``{"class_name": ..., "config": {...}}`` (unknown classes and keys are errors)."""
@@ -199,3 +91,6 @@ def layer_from_spec(spec):
         return LAYER_CLASSES[class_name].from_config(spec["config"])
     except TypeError as err:
         raise ValueError(f"bad config for layer {class_name}: {err}") from None
+
+
+

@@ -2,11 +2,51 @@
 import sys
 
 
-def summary_table(model):
-    """The table's lines: layer (type), output shape, parameter count, then the totals."""
-    rows = [(f"{l.name} ({type(l).__name__})", str((None,) + tuple(l.output_shape)), f"{l.count_params():,}")
-            for l in model.layers]
-    widths = [max(31, *(len(r[0]) for r in rows)), max(22, *(len(r[1]) for r in rows)), 13]
+def _shape_text(shape):
+    if isinstance(shape, list):
+        return ", ".join(_shape_text(s) for s in shape)
+    return str((None,) + tuple(shape))
+
+
+def _rows(model):
+    """``[(cells, extra lines)]``: Sequential's three columns; a graph's four, with its InputLayer
+    rows first and "Connected to" naming each input tensor as ``layer[node][0]`` (one per line)."""
+    if type(model).json_class == "Sequential":
+        return [((f"{l.name} ({type(l).__name__})", _shape_text(l.output_shape), f"{l.count_params():,}"), [])
+                for l in model.layers]
+    names = model._tensor_names()
+    rows = [((f"{names[id(t)][0]} (InputLayer)", _shape_text(t.shape[1:]), "0", "-"), []) for t in model._inputs]
+    for layer in model.layers:
+        sources = [f"{n[0]}[{n[1]}][0]" for node in model._nodes if node.layer is layer
+                   for n in (names[id(t)] for t in node.inputs)]
+        rows.append(((f"{layer.name} ({type(layer).__name__})", _shape_text(layer.output_shape),
+                      f"{layer.count_params():,}", sources[0]), sources[1:]))
+    return rows
+
+
+def _widths(n_columns, rows, line_length, positions):
+    """Column widths: Keras's ``positions`` (fractions of ``line_length`` or absolute right edges)."""
+    if line_length is None and positions is None:
+        minimum = [31, 22, 13, 30][:n_columns]
+        return [max(m, *(len(r[0][i]) for r in rows)) for i, m in enumerate(minimum)]
+    line_length = line_length or (88 if n_columns == 3 else 110)
+    positions = positions or ([0.45, 0.84, 1.0] if n_columns == 3 else [0.3, 0.55, 0.67, 1.0])
+    if len(positions) != n_columns:
+        raise ValueError(f"positions needs {n_columns} entries (one per column), got {positions}")
+    edges = [int(line_length * p) if p <= 1 else int(p) for p in positions]
+    widths = [b - a - 3 for a, b in zip([0] + edges[:-1], edges)]
+    if any(w < 1 for w in widths):
+        raise ValueError(f"line_length={line_length} with positions={positions} leaves a column with no room")
+    return widths
+
+
+def summary_table(model, line_length=None, positions=None):
+    """The table's lines: layer (type), output shape, parameter count (and "Connected to" for a
+    graph), then the totals. Cells longer than a column set by ``line_length``/``positions`` are
+    cut, as Keras does."""
+    rows = _rows(model)
+    n_columns = len(rows[0][0])
+    widths = _widths(n_columns, rows, line_length, positions)
     fancy = can_print("┏━┳┓┃┡╇┩│└┴┘")
     h, top, mid, bot, v, hv = (("━", "┏┳┓", "┡╇┩", "└┴┘", "┃", "│") if fancy else
                                ("-", "+++", "+++", "+++", "|", "|"))
@@ -16,15 +56,18 @@ def summary_table(model):
         return chars[0] + chars[1].join(fill * (w + 2) for w in widths) + chars[2]
 
     def row(cells, sep):
-        return (sep + " " + cells[0].ljust(widths[0]) + " " + sep + " " + cells[1].ljust(widths[1]) + " "
-                + sep + " " + cells[2].rjust(widths[2]) + " " + sep)
+        cells = [c[:w] for c, w in zip(cells, widths)]
+        padded = [c.rjust(w) if i == 2 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))]
+        return sep + " " + f" {sep} ".join(padded) + " " + sep
 
     total = model.count_params()
     trainable = sum(l.count_trainable_params() for l in model.layers)
     itemsize = model.dtype.itemsize
-    out = [f'Model: "{model.name}"', line(top, h), row(("Layer (type)", "Output Shape", "Param #"), v),
-           line(mid, h)]
-    out += [row(r, hv) for r in rows]
+    titles = ("Layer (type)", "Output Shape", "Param #", "Connected to")[:n_columns]
+    out = [f'Model: "{model.name}"', line(top, h), row(titles, v), line(mid, h)]
+    for cells, extra in rows:
+        out.append(row(cells, hv))
+        out += [row(("", "", "", more), hv) for more in extra]
     out.append(line(bot, light))
     out += [f" Total params: {total:,} ({human_bytes(total * itemsize)})",
             f" Trainable params: {trainable:,} ({human_bytes(trainable * itemsize)})",
