@@ -49,13 +49,17 @@ class Model(EpochLoop, Trainer, InputChecks):
     """``Model(inputs, outputs)``: the graph of layers between symbolic ``inputs`` (one tensor from
     ``minicnn.Input`` or a list) and ``outputs`` (one tensor or a list)."""
 
+    #: the class of the symbolic tensors the model creates (Sequential's chain)
+    tensor_class = SymbolicTensor
+
     def __init__(self, inputs=None, outputs=None, name="model"):
         self._reset(name)
         if inputs is None and outputs is None:
             return
-        self._multi_input = isinstance(inputs, (list, tuple))
+        # a list of one input takes one array, as in Keras; a list of outputs gives a list of arrays
+        self._multi_input = isinstance(inputs, (list, tuple)) and len(inputs) != 1
         self._multi_output = isinstance(outputs, (list, tuple))
-        inputs = list(inputs) if self._multi_input else [inputs]
+        inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         outputs = list(outputs) if self._multi_output else [outputs]
         for t in inputs + outputs:
             if not isinstance(t, SymbolicTensor):

@@ -7,7 +7,7 @@ Every tensor has one consumer, so backward sums nothing (``graph.py``). ``add`` 
 from ..checks import shape_tuple
 from ..layers import LAYER_CLASSES
 from ..layers.base import Layer, snake_case
-from ..layers.symbolic import Input, Node, SymbolicTensor
+from ..layers.symbolic import Node
 from .graph import FORMAT_VERSION, Model, unique_name
 
 
@@ -46,12 +46,12 @@ class Sequential(Model):
                 raise ValueError("the model's input shape is unknown: pass input_shape= to the first layer, "
                                  "call build(input_shape) or fit/predict on data")
         shape = shape_tuple(input_shape, "input_shape")
-        tensor = inputs = Input(shape)
+        tensor = inputs = self.tensor_class(shape)
         for layer in self.layers:
             if not (layer.built and layer.input_shape == shape):
                 layer.build(shape)
             shape = layer.output_shape
-            tensor = Node(layer, [tensor], shape, SymbolicTensor).output
+            tensor = Node(layer, [tensor], shape, self.tensor_class).output
         self._set_graph([inputs], [tensor])
         return self
 
