@@ -85,14 +85,6 @@ class Model(_CoreModel):
         outputs = self.outputs
         return outputs if self._multi_output else outputs[0]
 
-    def get_layer(self, name=None, index=None):
-        if index is not None:
-            return self.layers[index]
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
-
     # ------------------------------------------------------------------ Keras API
     def __call__(self, inputs, training=None, mask=None):
         if isinstance(inputs, SymbolicTensor) or (isinstance(inputs, (list, tuple)) and inputs

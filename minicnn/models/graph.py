@@ -233,6 +233,15 @@ class Model(EpochLoop, Trainer, InputChecks):
         return [(node.layer.name, values[id(node.output)].copy()) for node in self._nodes]
 
     # ------------------------------------------------------------------ weights
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name`` (or at position ``index`` of ``layers``)."""
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
+
     @property
     def trainable_layers(self):
         return [layer for layer in self.layers if layer.trainable and layer.params]
