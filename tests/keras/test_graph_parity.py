@@ -21,23 +21,7 @@ from minicnn.gradcheck import check_model  # noqa: E402
 from minicnn.interop import from_keras, to_keras  # noqa: E402
 
 from ..models.graphs import inception, resnet  # noqa: E402
-
-FORWARD_TOL, GRAD_TOL, TRAJECTORY_TOL = 1e-5, 1e-4, 1e-5
-
-
-def rel_err(a, b, floor=0.0):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    assert a.shape == b.shape, (a.shape, b.shape)
-    scale = max(np.linalg.norm(a), np.linalg.norm(b), floor)
-    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
-
-
-def randomize_bn(model, rng):
-    for layer in model.layers:
-        if isinstance(layer, L.BatchNormalization):
-            c = layer.params["gamma"].shape[0]
-            layer.set_weights([rng.uniform(0.5, 1.5, c), rng.normal(0, 0.2, c), rng.normal(0, 0.2, c),
-                               rng.uniform(0.5, 2.0, c)])
+from .test_keras_parity import FORWARD_TOL, GRAD_TOL, TRAJECTORY_TOL, randomize_bn, rel_err  # noqa: E402
 
 
 def two_headed(input_shapes=((6, 6, 2), (5,))):
