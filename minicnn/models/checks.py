@@ -35,11 +35,11 @@ def check_array(x, input_shape, what="inputs"):
     return x
 
 
-def check_labels(loss, y, n, classes, what="labels"):
+def check_labels(loss, y, n, classes):
     """``y`` as an array of ``n`` targets for ``loss`` over ``classes`` outputs."""
     y = np.asarray(y)
     if y.ndim == 0 or y.shape[0] != n:
-        raise ValueError(f"got {n} inputs but {y.shape[0] if y.ndim else 'a scalar for the'} {what}")
+        raise ValueError(f"got {n} inputs but {y.shape[0] if y.ndim else 'a scalar for the'} labels")
     if isinstance(loss, losses_module.SparseCategoricalCrossentropy):
         losses_module.sparse_labels(y, classes)
     else:
@@ -106,8 +106,13 @@ class InputChecks:
         if not self._multi_output:
             return check_labels(self.loss, y, n, self.output_shape[-1])
         ys = as_list(y, self.output_names, "outputs' labels")
-        return [check_labels(loss, yk, n, shape[-1], f"labels for output {name!r}") for yk, loss, shape, name
-                in zip(ys, self._losses(), self.output_shape, self.output_names)]
+        checked = []
+        for yk, loss, shape, name in zip(ys, self._losses(), self.output_shape, self.output_names):
+            try:
+                checked.append(check_labels(loss, yk, n, shape[-1]))
+            except ValueError as err:
+                raise ValueError(f"labels for output {name!r}: {err}") from None
+        return checked
 
     def _require_compiled(self):
         if self.optimizer is None or self.loss is None:

@@ -35,6 +35,7 @@ def _widths(n_columns, rows, line_length, positions):
         raise ValueError(f"positions needs {n_columns} entries (one per column), got {positions}")
     edges = [int(line_length * p) if p <= 1 else int(p) for p in positions]
     widths = [b - a - 3 for a, b in zip([0] + edges[:-1], edges)]
+    widths[-1] -= 1  # the closing border
     if any(w < 1 for w in widths):
         raise ValueError(f"line_length={line_length} with positions={positions} leaves a column with no room")
     return widths
