@@ -66,19 +66,9 @@ class InputLayer:
 
 
 def symbolic_call(layer, inputs):
-    """Apply ``layer`` to KerasTensors: build the layer for their shapes, return the output tensor.
-    ``layer.input``/``layer.output`` are those of its first call (Keras's, for a layer used once)."""
-    out = connect(layer, inputs)
-    if getattr(layer, "_keras_output", None) is None:
-        set_io(layer, inputs, out)
-    return out
-
-
-def set_io(layer, tensor, out):
-    """Record ``layer.input``/``layer.output`` as Keras layers have them."""
-    layer._keras_input, layer._keras_output = tensor, out
-    if not isinstance(layer, KerasLayer):  # a plain minicnn layer in a Keras model
-        layer.input, layer.output = tensor, out
+    """Apply ``layer`` to KerasTensors: build the layer for their shapes, return the output tensor
+    (``layer.input``/``layer.output`` are those of its first call)."""
+    return connect(layer, inputs)
 
 
 class EagerArray(np.ndarray):
@@ -108,19 +98,3 @@ class KerasLayer:
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
         return eager(self.forward(x, training=bool(training)))
-
-    @property
-    def input(self):
-        return _io(self, "_keras_input", "input")
-
-    @property
-    def output(self):
-        return _io(self, "_keras_output", "output")
-
-
-def _io(layer, attribute, what):
-    value = getattr(layer, attribute, None)
-    if value is None:
-        raise AttributeError(f"The layer {layer.name or type(layer).__name__} has never been called and thus has "
-                             f"no defined {what}.")
-    return value

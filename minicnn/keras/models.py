@@ -1,14 +1,16 @@
-"""``keras.models``: ``Sequential`` and the functional ``Model(inputs, outputs)``, both
-``minicnn.Sequential`` models with Keras's method signatures.
+"""``keras.models``: ``Sequential`` and the functional ``Model(inputs, outputs)``, minicnn models
+(``minicnn.Sequential`` / the graph ``minicnn.Model``) with Keras's method signatures.
 
 * ``Sequential([...])`` / ``.add()`` accept ``Input(shape)`` (or ``InputLayer``) as the first entry.
-* ``Model(inputs, outputs)`` accepts chains: every layer applied once to the previous output.
-  ``outputs`` may be a list of tensors along one chain (a feature-extraction model such as
-  ``Model(inputs=model.inputs, outputs=[l.output for l in model.layers])``); calling or
-  predicting then returns one array per output. Branching and merging raise NotImplementedError.
-* ``compile``/``fit``/``evaluate``/``predict``/``summary`` take Keras's arguments; History keys
-  are Keras's (``loss``, the metric's name, ``val_`` versions); arguments minicnn does not
-  implement (``sample_weight``, ``class_weight``, ...) raise NotImplementedError.
+* ``Model(inputs, outputs)`` is any graph of layers: branches, merges (``layers.add``,
+  ``layers.concatenate``...), shared layers, several inputs and outputs, and feature-extraction
+  models such as ``Model(inputs=model.inputs, outputs=[l.output for l in model.layers])``;
+  calling or predicting returns one array per output.
+* ``compile``/``fit``/``evaluate``/``predict``/``summary`` take Keras's arguments, including
+  per-output losses (``{'name': loss}`` or a list) and ``loss_weights``; History keys are Keras's
+  (``loss``, the metric's name, ``<output>_loss``/``<output>_accuracy``, ``val_`` versions);
+  arguments minicnn does not implement (``sample_weight``, ``class_weight``, ...) raise
+  NotImplementedError.
 """
 import json
 import warnings
@@ -24,7 +26,7 @@ from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optimizers
 from ._compat import module_getattr, not_implemented, require_default
-from .engine import InputLayer, KerasTensor, eager, set_io
+from .engine import InputLayer, KerasTensor, eager
 
 
 def _verbose(verbose):
@@ -288,10 +290,7 @@ class Sequential(Model, _CoreSequential):
         elif (input_shape is not None and self._declared_shape is not None
               and len(input_shape) == len(self._declared_shape) + 1):
             input_shape = tuple(input_shape)[1:]
-        _CoreSequential.build(self, input_shape)
-        for node in self._nodes:
-            set_io(node.layer, node.inputs[0], node.output)
-        return self
+        return _CoreSequential.build(self, input_shape)
 
 
 def _draw_batches(generator, steps):

@@ -88,6 +88,23 @@ class Layer:
             return connect(self, x)
         return self.forward(x, training=training)
 
+    @property
+    def input(self):
+        """The symbolic input of the layer's first call (a list for a merge layer), as in Keras."""
+        return self._symbolic("_call_input", "input")
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's first call: ``Model(inputs, layer.output)`` extracts it."""
+        return self._symbolic("_call_output", "output")
+
+    def _symbolic(self, attribute, what):
+        value = getattr(self, attribute, None)
+        if value is None:
+            raise AttributeError(f"The layer {self.name or type(self).__name__} has never been called and thus has "
+                                 f"no defined {what}.")
+        return value
+
     # ------------------------------------------------------------------ parameters
     def add_param(self, key, value):
         self.params[key] = np.ascontiguousarray(value, dtype=self.dtype)

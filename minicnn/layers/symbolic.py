@@ -70,7 +70,10 @@ def connect(layer, inputs):
         out_shape = layer.output_shape
     else:
         out_shape = layer.build(shape)
-    return Node(layer, tensors, out_shape, type(tensors[0])).output
+    out = Node(layer, tensors, out_shape, type(tensors[0])).output
+    if getattr(layer, "_call_output", None) is None:  # layer.input / layer.output: its first call's
+        layer._call_input, layer._call_output = inputs, out
+    return out
 
 
 def _batch_shapes(shape):

@@ -424,14 +424,14 @@ def _send_back(grads, tensors, ds):
         grads[id(t)] = g if previous is None else previous + g
 
 
-_KEEP = ("params", "grads", "state", "rng", "name", "trainable", "needs_input_grad", "input", "output")
+_KEEP = ("params", "grads", "state", "rng", "name", "trainable", "needs_input_grad", "_call_input", "_call_output")
 
 
 def _layer_cache(layer):
     """A copy of what a shared layer's forward left for its backward (everything but its weights
     and graph links): the next node's forward overwrites the layer's own copy."""
     return {k: copy.deepcopy(v) for k, v in vars(layer).items()
-            if k not in _KEEP and not k.startswith("_keras") and not isinstance(v, SymbolicTensor)}
+            if k not in _KEEP and not isinstance(v, SymbolicTensor)}
 
 
 def _restore_cache(layer, cache):

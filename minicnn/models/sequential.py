@@ -51,7 +51,8 @@ class Sequential(Model):
             if not (layer.built and layer.input_shape == shape):
                 layer.build(shape)
             shape = layer.output_shape
-            tensor = Node(layer, [tensor], shape, self.tensor_class).output
+            previous, tensor = tensor, Node(layer, [tensor], shape, self.tensor_class).output
+            layer._call_input, layer._call_output = previous, tensor  # layer.input / layer.output
         self._set_graph([inputs], [tensor])
         return self
 

@@ -201,3 +201,18 @@ def test_sequential_is_the_chain_graph():
     assert model.fused_softmax is False  # not compiled yet
     model.compile("sgd", "sparse_categorical_crossentropy")
     assert model.fused_softmax and json.loads(model.to_json())["class_name"] == "Sequential"
+
+
+def test_layer_output_builds_feature_extractors_from_core_models():
+    model = resnet()
+    blocks = minicnn.Model(model.inputs, [l.output for l in model.layers if isinstance(l, L.Add)])
+    x = blobs(3)[0]
+    maps = blocks.predict(x)
+    assert [m.shape for m in maps] == [(3, 8, 8, 4), (3, 4, 4, 6)]
+    expected = dict(model.feature_maps(x))
+    np.testing.assert_allclose(maps[1], expected["add_1"], rtol=1e-5)
+    chain = minicnn.Sequential([L.Dense(4, input_shape=(3,)), L.Dense(2)])
+    first = minicnn.Model(chain.layers[0].input, chain.layers[0].output)
+    assert first.predict(np.ones((2, 3), np.float32)).shape == (2, 4)
+    with pytest.raises(AttributeError, match="never been called"):
+        L.Dense(2).output
