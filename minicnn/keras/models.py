@@ -21,6 +21,7 @@ from ..callbacks import Callback, LearningRateScheduler, ReduceLROnPlateau
 from ..layers.symbolic import SymbolicTensor
 from ..models import Model as _CoreModel
 from ..models import MODEL_CLASSES
+from ..models.training import flat_metrics
 from ..models import Sequential as _CoreSequential
 from . import losses as _losses
 from . import metrics as _metrics
@@ -106,11 +107,10 @@ class Model(_CoreModel):
             loss = [_losses.get(v) for v in loss]
         else:
             loss = _losses.get(loss)
-        if isinstance(metrics, dict):  # {'output name': ['accuracy']}: minicnn tracks it on every output
-            metrics = sorted({m for ms in metrics.values() for m in (ms if isinstance(ms, (list, tuple)) else [ms])})
-        names = _metrics.metric_names(metrics)
-        if self._multi_output and names:
-            names = ["accuracy"]  # Keras's keys are <output>_accuracy
+        if self._multi_output:  # per output ({'name': ['accuracy']}): minicnn tracks it on every output
+            names = ["accuracy"] if _metrics.metric_names(sorted(set(flat_metrics(metrics)))) else []
+        else:
+            names = _metrics.metric_names(metrics)
         super().compile(_optimizers.get(optimizer), loss, metrics=["accuracy"] if names else [],
                         loss_weights=loss_weights)
         self._metric_name = names[0] if names else None

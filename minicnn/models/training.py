@@ -28,7 +28,8 @@ class Trainer:
     def compile(self, optimizer, loss, metrics=("accuracy",), loss_weights=None):
         """``loss``: one loss, or for a model with several outputs one per output (a list, or a dict
         keyed by output name, Keras's ``{'name': loss}``); ``loss_weights`` likewise: the training
-        loss is ``sum_k loss_weights[k] * loss_k``. ``metrics=['accuracy']`` tracks every output."""
+        loss is ``sum_k loss_weights[k] * loss_k``. ``metrics=['accuracy']`` (or per output,
+        ``{'name': ['accuracy']}``) tracks the accuracy of every output."""
         self.optimizer = optimizers_module.get(optimizer)
         names = self.output_names if self._multi_output else None
         if names is None:
@@ -40,10 +41,7 @@ class Trainer:
             self.loss = [losses_module.get(l) for l in losses]
             weights = [1.0] * len(names) if loss_weights is None else as_list(loss_weights, names, "loss_weights")
             self.loss_weights = [float(w) for w in weights]
-        metrics = [] if metrics is None else list(metrics)
-        if isinstance(metrics, list) and metrics and isinstance(metrics[0], (list, tuple, dict)):
-            metrics = sorted({m for ms in (metrics[0].values() if isinstance(metrics[0], dict) else metrics)
-                              for m in (ms if isinstance(ms, (list, tuple)) else [ms])})
+        metrics = flat_metrics(metrics)
         for m in metrics:
             if m not in ACCURACY_NAMES:
                 raise ValueError(f"unsupported metric {m!r}; minicnn tracks 'accuracy' "
@@ -203,6 +201,16 @@ class Trainer:
             correct = correct + ok
         n = max(n, 1)
         return {"loss": total_loss / n, **self._metric_logs(correct, n)}
+
+
+def flat_metrics(metrics):
+    """The metric names of ``compile(metrics=...)``: a list, or per output a dict/list of lists."""
+    if metrics is None:
+        return []
+    if isinstance(metrics, str):
+        return [metrics]
+    entries = list(metrics.values()) if isinstance(metrics, dict) else list(metrics)
+    return [m for entry in entries for m in (entry if isinstance(entry, (list, tuple)) else [entry])]
 
 
 def _count_correct(loss, out, y):

@@ -253,3 +253,21 @@ def test_weights_attributes_and_metric_name_survive_load(tmp_path):
     loaded = models.load_model(tmp_path / "m.npz")
     history = loaded.fit(x, y, epochs=1, verbose=0)
     assert sorted(history.history) == ["acc", "loss"]
+
+
+def test_two_headed_functional_model_with_named_losses():
+    x, y = small_data(24)
+    inputs = keras.Input((8, 8, 1))
+    features = layers.Flatten()(layers.Conv2D(2, 3, activation="relu")(inputs))
+    digit = layers.Dense(3, activation="softmax", name="digit")(features)
+    parity = layers.Dense(2, activation="softmax", name="parity")(features)
+    model = keras.Model(inputs, [digit, parity])
+    model.compile(optimizer="adam", loss={"digit": "sparse_categorical_crossentropy",
+                                          "parity": "sparse_categorical_crossentropy"},
+                  loss_weights={"digit": 1.0, "parity": 0.2}, metrics={"digit": ["accuracy"], "parity": ["accuracy"]})
+    history = model.fit(x, {"digit": y, "parity": y % 2}, epochs=1, batch_size=8, verbose=0)
+    assert list(history.history) == ["loss", "digit_loss", "parity_loss", "digit_accuracy", "parity_accuracy"]
+    scores = model.evaluate(x, [y, y % 2], verbose=0, return_dict=True)
+    assert list(scores) == model.metrics_names and scores["loss"] == pytest.approx(
+        scores["digit_loss"] + 0.2 * scores["parity_loss"], rel=1e-6)
+    assert [p.shape for p in model.predict(x[:3])] == [(3, 3), (3, 2)]
