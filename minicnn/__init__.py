@@ -6,6 +6,10 @@
                                 MaxPool2D(2), Flatten(), Dense(100, activation="relu"),
                                 Dense(10, activation="softmax")])
     model.compile(minicnn.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy")
+
+Graphs (residual connections, branches, several inputs/outputs) with the functional API:
+``minicnn.Model(inputs, outputs)`` on tensors from ``minicnn.Input`` and layer calls (see
+``minicnn.models.graph``).
 """
 from . import callbacks, data, gradcheck, initializers, layers, losses, metrics, optimizers, plots
 from .models import Input, Model, Sequential

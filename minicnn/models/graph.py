@@ -180,7 +180,9 @@ class Model(EpochLoop, Trainer, InputChecks):
         order, adding the gradients of tensors with several consumers (the fan-out rule). Returns
         the gradient w.r.t. the input (a list for several inputs; None where no layer needed it)."""
         grads = {}  # tensor id -> dL/dtensor, summed over the consumers seen so far
-        done = self._head_backward(d, grads)
+        seeds, done = self._head_backward(d)  # the output head (training.py)
+        for tensors, ds in seeds:
+            send_back(grads, tensors, ds)
         shared = {id(l): [] for l in self.layers if id(l) in self._shared}
         reached = set()
         for node in reversed(self._nodes):
@@ -197,7 +199,7 @@ class Model(EpochLoop, Trainer, InputChecks):
             reached.add(id(layer))
             if id(layer) in shared:
                 shared[id(layer)].append({k: v.copy() for k, v in layer.grads.items()})
-            _send_back(grads, node.inputs, dx if layer.multi_input else [dx])
+            send_back(grads, node.inputs, dx if layer.multi_input else [dx])
         for layer in self.layers:
             if id(layer) in shared and shared[id(layer)]:
                 for key, g in layer.grads.items():  # a shared layer's weights: summed over its nodes
@@ -207,23 +209,6 @@ class Model(EpochLoop, Trainer, InputChecks):
                     g[...] = 0
         dx = [grads.get(id(t)) for t in self._inputs]
         return dx if self._multi_input else dx[0]
-
-    def _head_backward(self, d, grads):
-        """The first step of backward (part of the output head, see ``_loss_and_grad``): put the
-        output gradients ``d`` into ``grads``; for a fused softmax head run the producing layer's
-        ``backward_logits`` here. Returns the ids of the nodes whose backward ran."""
-        ds = d if self._multi_output else [d]
-        done = set()
-        for k, (t, layer) in enumerate(self._output_heads()):
-            if ds[k] is None:
-                continue
-            if self._fused(k):
-                dx = layer.backward_logits(ds[k])
-                done.add(id(t.node))
-                _send_back(grads, t.node.inputs, [dx])
-            else:
-                _send_back(grads, [t], [ds[k]])
-        return done
 
     def feature_maps(self, x):
         """Each node's activation for inputs ``x`` (inference mode): ``[(layer name, array)]`` in
@@ -414,7 +399,7 @@ def unique_name(base, taken):
     return name
 
 
-def _send_back(grads, tensors, ds):
+def send_back(grads, tensors, ds):
     """Add the gradients ``ds`` into ``grads`` for ``tensors`` (the fan-out rule). The sum is a new
     array: a gradient may be shared (Add hands the same ``dy`` to all its inputs)."""
     for t, g in zip(tensors, ds):

@@ -2,16 +2,19 @@
 
 The training step (``train_step``)::
 
-    out  = model(x, training=True)                 # _forward
+    out  = model(x, training=True)                 # _forward (graph.py)
     L, d = loss(out, y)                            # _loss_and_grad: the output head; fused softmax
-                                                   #   cross-entropy when the model ends in a softmax
-    backward(d)                                    # _backward: every layer fills its grads
+                                                   #   cross-entropy when an output ends in a softmax
+    backward(d)                                    # _backward (graph.py), which starts with the
+                                                   #   head's _head_backward; every layer fills grads
     L    = L + extra terms                         # _add_loss_terms (penalties)
     optimizer.apply_gradients(params, grads)       # the only place weights change
     _after_apply_gradients()                       # e.g. weight constraints
 
-The pieces a model provides: ``_forward(x, training)``, ``_backward(d)`` (see ``graph.py``),
-``parameters()``, and the input checks of ``checks.py``.
+The output head, everything that knows how the loss meets the model, is one section below:
+``_losses``, ``_fused``, ``fused_softmax``, ``_loss_and_grad``, ``_head_backward``. The pieces a
+model provides: ``_forward(x, training)``, ``_backward(d)``, ``parameters()``, ``_output_heads()``
+and the input checks of ``checks.py``.
 """
 import numpy as np
 
@@ -88,6 +91,23 @@ class Trainer:
             grads.append(d if weight == 1.0 else d * d.dtype.type(weight))
             self._output_losses.append(value)
         return total, grads
+
+    def _head_backward(self, d):
+        """The first step of backward, from ``d`` (what ``_loss_and_grad`` returned): for a fused
+        softmax head the producing layer's ``backward_logits`` runs here. Returns ``(seeds, done)``:
+        ``seeds`` the ``(tensors, gradients)`` that backward starts from, ``done`` the ids of the
+        nodes whose backward already ran."""
+        ds = d if self._multi_output else [d]
+        seeds, done = [], set()
+        for k, (t, layer) in enumerate(self._output_heads()):
+            if ds[k] is None:
+                continue
+            if self._fused(k):
+                done.add(id(t.node))
+                seeds.append((t.node.inputs, [layer.backward_logits(ds[k])]))
+            else:
+                seeds.append(([t], [ds[k]]))
+        return seeds, done
 
     # ------------------------------------------------------------------ hooks of the step
     def _add_loss_terms(self, loss):
