@@ -11,16 +11,23 @@ def _shape_text(shape):
 def _rows(model):
     """``[(cells, extra lines)]``: Sequential's three columns; a graph's four, with its InputLayer
     rows first and "Connected to" naming each input tensor as ``layer[node][0]`` (one per line)."""
+    def cells(layer):
+        return f"{layer.name} ({type(layer).__name__})", _shape_text(layer.output_shape), f"{layer.count_params():,}"
+
     if type(model).json_class == "Sequential":
-        return [((f"{l.name} ({type(l).__name__})", _shape_text(l.output_shape), f"{l.count_params():,}"), [])
-                for l in model.layers]
+        return [(cells(l), []) for l in model.layers]
     names = model._tensor_names()
-    rows = [((f"{names[id(t)][0]} (InputLayer)", _shape_text(t.shape[1:]), "0", "-"), []) for t in model._inputs]
+    # Keras leaves "Connected to" out for a functional model that is a chain ("sequential-like")
+    chain = (not model._shared and all(len(node.inputs) == 1 for node in model._nodes)
+             and all(n == 1 for n in model._consumers.values()))
+    inputs = [(f"{names[id(t)][0]} (InputLayer)", _shape_text(t.shape[1:]), "0") for t in model._inputs]
+    if chain:
+        return [(row, []) for row in inputs] + [(cells(l), []) for l in model.layers]
+    rows = [(row + ("-",), []) for row in inputs]
     for layer in model.layers:
         sources = [f"{n[0]}[{n[1]}][0]" for node in model._nodes if node.layer is layer
                    for n in (names[id(t)] for t in node.inputs)]
-        rows.append(((f"{layer.name} ({type(layer).__name__})", _shape_text(layer.output_shape),
-                      f"{layer.count_params():,}", sources[0]), sources[1:]))
+        rows.append((cells(layer) + (sources[0],), sources[1:]))
     return rows
 
 
@@ -29,21 +36,22 @@ def _widths(n_columns, rows, line_length, positions):
     if line_length is None and positions is None:
         minimum = [31, 22, 13, 30][:n_columns]
         return [max(m, *(len(r[0][i]) for r in rows)) for i, m in enumerate(minimum)]
-    line_length = line_length or (88 if n_columns == 3 else 110)
-    positions = positions or ([0.45, 0.84, 1.0] if n_columns == 3 else [0.3, 0.55, 0.67, 1.0])
+    line_length = line_length or (88 if n_columns == 3 else 108)  # Keras's defaults
+    positions = positions or ([0.45, 0.80, 1.0] if n_columns == 3 else [0.3, 0.56, 0.74, 1.0])
     if len(positions) != n_columns:
         raise ValueError(f"positions needs {n_columns} entries (one per column), got {positions}")
     edges = [int(line_length * p) if p <= 1 else int(p) for p in positions]
     widths = [b - a - 3 for a, b in zip([0] + edges[:-1], edges)]
     widths[-1] -= 1  # the closing border
     if any(w < 1 for w in widths):
-        raise ValueError(f"line_length={line_length} with positions={positions} leaves a column with no room")
+        raise ValueError(f"line_length={line_length} with positions={positions} leaves a column with no room "
+                         "(Keras: insufficient console width to print summary)")
     return widths
 
 
 def summary_table(model, line_length=None, positions=None):
-    """The table's lines: layer (type), output shape, parameter count (and "Connected to" for a
-    graph), then the totals. Cells longer than a column set by ``line_length``/``positions`` are
+    """The table's lines: layer (type), output shape, parameter count (a functional model: its
+    InputLayer rows first, and "Connected to" unless it is a chain), then the totals. Cells longer than a column set by ``line_length``/``positions`` are
     cut, as Keras does."""
     rows = _rows(model)
     n_columns = len(rows[0][0])

@@ -175,6 +175,11 @@ def test_summary_has_input_layer_rows_and_connected_to(capsys):
     assert all(len(line) <= 80 for line in lines[0].splitlines())
     with pytest.raises(ValueError, match="positions needs 4 entries"):
         model.summary(positions=[0.5, 1.0])
+    inputs = minicnn.Input((3,))
+    chain = minicnn.Model(inputs, L.Dense(2)(L.Dense(4)(inputs)))  # Keras: "sequential-like", 3 columns
+    lines = []
+    chain.summary(print_fn=lines.append)
+    assert "input_layer (InputLayer)" in lines[0] and "Connected to" not in lines[0]
 
 
 def test_graph_errors_name_what_is_wrong():
