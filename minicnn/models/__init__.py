@@ -6,13 +6,15 @@
     fit.py         the epoch loop and its batch source (arrays or generators)
     checks.py      every input check
     summary.py     Keras's summary table
+    config.py      configs: Keras's functional config of a graph, layers from specs
 
 ``minicnn.saving`` builds on these (``save``/``load_model``); nothing here imports it at load time.
 """
 from ..layers.symbolic import Input, SymbolicTensor
 from .fit import TrainingDiverged
-from .graph import FORMAT_VERSION, Model
-from .sequential import Sequential, layer_from_spec
+from .config import FORMAT_VERSION, layer_from_spec
+from .graph import Model
+from .sequential import Sequential
 
 #: class name in a saved architecture -> model class
 MODEL_CLASSES = {"Sequential": Sequential, "Model": Model}

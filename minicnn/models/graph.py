@@ -33,16 +33,15 @@ import json
 import numpy as np
 
 from ..callbacks import History
-from ..checks import shape_tuple
-from ..layers.base import Layer, snake_case
-from ..layers.symbolic import Input, SymbolicTensor, connect
+from ..layers.base import snake_case
+from ..layers.symbolic import SymbolicTensor
 from ..rng import new_generator
 from .checks import InputChecks
+from .config import FORMAT_VERSION, graph_config, graph_from_config, tensor_names
 from .fit import EpochLoop
 from .summary import summary_table
 from .training import Trainer
 
-FORMAT_VERSION = 1
 
 
 class Model(EpochLoop, Trainer, InputChecks):
@@ -157,7 +156,7 @@ class Model(EpochLoop, Trainer, InputChecks):
         return [(t, None if t.node is None else t.node.layer) for t in self._outputs]
 
     # ------------------------------------------------------------------ forward and backward
-    def _run(self, x, training, keep=None):
+    def _run(self, x, training):
         """Run the nodes on ``x`` (an array, or a list for several inputs); the dict tensor id -> value."""
         xs = x if self._multi_input else [x]
         values = {id(t): v for t, v in zip(self._inputs, xs)}
@@ -273,32 +272,11 @@ class Model(EpochLoop, Trainer, InputChecks):
         print_fn("\n".join(summary_table(self, line_length=line_length, positions=positions)))
 
     def get_config(self):
-        """Keras's functional config: layers with their inbound nodes, and the model's inputs and
-        outputs as ``[layer name, node index, 0]`` (an Input's "layer" is its InputLayer)."""
-        names = self._tensor_names()
-        layers = [{"class_name": "InputLayer", "name": names[id(t)][0],
-                   "config": {"batch_shape": [None] + list(t.shape[1:]), "name": names[id(t)][0]}}
-                  for t in self._inputs]
-        for layer in self.layers:
-            inbound = [[list(names[id(t)]) for t in node.inputs] for node in self._nodes if node.layer is layer]
-            layers.append({"class_name": type(layer).__name__, "name": layer.name, "config": layer.get_config(),
-                           "inbound_nodes": inbound})
-        return {"name": self.name, "layers": layers,
-                "input_layers": [list(names[id(t)]) for t in self._inputs],
-                "output_layers": [list(names[id(t)]) for t in self._outputs],
-                "multi_input": self._multi_input, "multi_output": self._multi_output}
+        """Keras's functional config (see ``config.py``)."""
+        return graph_config(self)
 
     def _tensor_names(self):
-        """tensor id -> (layer name, node index, 0), Keras's way of naming a tensor in a config."""
-        names = {}
-        for k, t in enumerate(self._inputs):
-            names[id(t)] = (t.name or ("input_layer" if k == 0 else f"input_layer_{k}"), 0, 0)
-        count = {}
-        for node in self._nodes:
-            i = count.get(id(node.layer), 0)
-            count[id(node.layer)] = i + 1
-            names[id(node.output)] = (node.layer.name, i, 0)
-        return names
+        return tensor_names(self)
 
     def to_json(self):
         return json.dumps({"class_name": type(self).json_class, "format_version": FORMAT_VERSION,
@@ -309,44 +287,7 @@ class Model(EpochLoop, Trainer, InputChecks):
     @classmethod
     def from_config(cls, config):
         """Rebuild the graph from :meth:`get_config` (new, untrained layers)."""
-        from .sequential import layer_from_spec
-        unknown = set(config) - {"name", "layers", "input_layers", "output_layers", "multi_input", "multi_output"}
-        if unknown:
-            raise ValueError(f"unknown model config keys {sorted(unknown)}")
-        tensors, pending = {}, []
-        for spec in config["layers"]:
-            if not isinstance(spec, dict):
-                raise ValueError(f"a layer spec must be an object, got {spec!r}")
-            if spec.get("class_name") == "InputLayer":
-                if set(spec) != {"class_name", "name", "config"}:
-                    raise ValueError(f"bad InputLayer spec {spec!r}")
-                shape = spec["config"]["batch_shape"][1:]
-                tensors[(spec["name"], 0, 0)] = Input(shape, name=spec["name"])
-                continue
-            if set(spec) != {"class_name", "name", "config", "inbound_nodes"}:
-                raise ValueError(f"a layer spec needs class_name, name, config and inbound_nodes, got {sorted(spec)}")
-            layer = layer_from_spec({"class_name": spec["class_name"], "config": spec["config"]})
-            pending.append((layer, spec["inbound_nodes"]))
-        # connect nodes once their inputs exist (a shared layer's later nodes may wait for others)
-        remaining = [(layer, i, node_inputs) for layer, inbound in pending for i, node_inputs in enumerate(inbound)]
-        while remaining:
-            progress = []
-            for layer, i, node_inputs in remaining:
-                keys = [tuple(k) for k in node_inputs]
-                if all(k in tensors for k in keys):
-                    args = [tensors[k] for k in keys]
-                    tensors[(layer.name, i, 0)] = connect(layer, args if layer.multi_input else args[0])
-                    progress.append((layer, i, node_inputs))
-            if not progress:
-                raise ValueError(f"the model config's nodes cannot be connected: {remaining}")
-            remaining = [r for r in remaining if r not in progress]
-        try:
-            inputs = [tensors[tuple(k)] for k in config["input_layers"]]
-            outputs = [tensors[tuple(k)] for k in config["output_layers"]]
-        except KeyError as err:
-            raise ValueError(f"the model config names an unknown tensor {err}") from None
-        return cls(inputs if config.get("multi_input") else inputs[0],
-                   outputs if config.get("multi_output") else outputs[0], name=config.get("name", "model"))
+        return graph_from_config(cls, config)
 
     # ------------------------------------------------------------------ persistence (minicnn.saving)
     def save(self, path, metadata=None):

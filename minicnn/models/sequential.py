@@ -3,12 +3,11 @@
 Every tensor has one consumer, so backward sums nothing (``graph.py``). ``add`` appends a layer;
 ``build`` sizes the layers and records the chain of nodes.
 """
-
 from ..checks import shape_tuple
-from ..layers import LAYER_CLASSES
 from ..layers.base import Layer, snake_case
 from ..layers.symbolic import Node
-from .graph import FORMAT_VERSION, Model, unique_name
+from .config import layer_from_spec
+from .graph import Model, unique_name
 
 
 class Sequential(Model):
@@ -79,19 +78,3 @@ class Sequential(Model):
         if config.get("input_shape") is not None and not model.built:
             model.build(config["input_shape"])
         return model
-
-
-def layer_from_spec(spec):
-    """A new layer from ``{"class_name": ..., "config": {...}}`` (unknown classes and keys are errors)."""
-    if not isinstance(spec, dict) or set(spec) != {"class_name", "config"}:
-        raise ValueError(f"a layer spec must be {{'class_name': ..., 'config': {{...}}}}, got {spec!r}")
-    class_name = spec.get("class_name")
-    if class_name not in LAYER_CLASSES:
-        raise ValueError(f"unknown layer class {class_name!r}; expected one of {sorted(LAYER_CLASSES)}")
-    try:
-        return LAYER_CLASSES[class_name].from_config(spec["config"])
-    except TypeError as err:
-        raise ValueError(f"bad config for layer {class_name}: {err}") from None
-
-
-
