@@ -12,6 +12,7 @@ time counted as training time). TensorFlow is limited to 2 threads.
     python examples/keras_reference.py cifar_bn --epochs 14 --sharpen    # as sharpened_cifar.py --full
     python examples/keras_reference.py cifar_deep --epochs 50            # as cifar10_deep.py --full
     python examples/keras_reference.py image_folder --epochs 10          # as image_folder.py --full
+    python examples/keras_reference.py resnet --epochs 20                # as resnet_cifar10.py --full
     options: --train-size N, --test-size N (default: as the example's --full), --seed S
 
 Prints ``KERAS <model>: test accuracy ... s/epoch ...`` (seconds of training per epoch, validation
@@ -31,6 +32,7 @@ import _common  # noqa: E402
 from cifar10_bn import augmentation  # noqa: E402
 from cifar10_deep import BLOCK_FILTERS, CONVS_PER_BLOCK  # noqa: E402
 import image_folder  # noqa: E402
+import resnet_cifar10  # noqa: E402
 from sharpened_cifar import sharpen_images  # noqa: E402
 
 THREADS = 2
@@ -40,6 +42,7 @@ RECIPES = {  # model -> (optimizer name, learning rate, momentum, the example it
     "cifar_bn": ("adam", 0.001, None, "cifar10_bn"),
     "cifar_deep": ("adam", 0.001, None, "cifar10_deep"),
     "image_folder": ("adam", 0.001, None, "image_folder"),
+    "resnet": ("adam", 0.001, None, "resnet_cifar10"),
 }
 
 
@@ -51,6 +54,8 @@ def example(name):
 def build(name, keras):
     L = keras.layers
     classes = 10
+    if name == "resnet":  # a graph: the example's own builder, called with Keras's layers
+        return resnet_cifar10.build_resnet(L, keras.Input, keras.Model)
     if name == "mnist":
         layers = [L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2), L.Flatten(),
                   L.Dense(100, activation="relu")]

@@ -6,9 +6,13 @@
                                 MaxPool2D(2), Flatten(), Dense(100, activation="relu"),
                                 Dense(10, activation="softmax")])
     model.compile(minicnn.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy")
+
+Graphs (residual connections, branches, several inputs/outputs) with the functional API:
+``minicnn.Model(inputs, outputs)`` on tensors from ``minicnn.Input`` and layer calls (see
+``minicnn.models.graph``).
 """
 from . import callbacks, data, gradcheck, initializers, layers, losses, metrics, optimizers, plots
-from .model import Sequential
+from .models import Input, Model, Sequential
 from .rng import set_seed
 from .saving import model_from_json
 
@@ -18,5 +22,5 @@ __version__ = "0.1.0"
 from .saving import load_model
 
 
-__all__ = ["Sequential", "layers", "optimizers", "losses", "callbacks", "load_model", "model_from_json", "set_seed", "data",
+__all__ = ["Sequential", "Model", "Input", "layers", "optimizers", "losses", "callbacks", "load_model", "model_from_json", "set_seed", "data",
            "gradcheck", "metrics", "plots", "initializers"]

@@ -9,7 +9,7 @@
   Adam, batch 64.
 """
 from .layers import BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D
-from .model import Sequential
+from .models import Sequential
 
 
 def mnist(input_shape=(28, 28, 1), num_classes=10):

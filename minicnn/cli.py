@@ -364,6 +364,15 @@ def _fit(model, args, x, y, batch_size, callbacks):
 
 
 # ------------------------------------------------------------------ evaluate / predict / summary
+def _require_one_input_and_output(model, command):
+    """evaluate and predict work on classifiers: a Sequential or a graph Model with one input and one output."""
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        n_in, n_out = len(model.inputs), len(model.outputs)
+        raise UsageError(f"{command} needs a model with one image input and one output; this graph model has "
+                         f"{n_in} input{'s' * (n_in != 1)} and {n_out} output{'s' * (n_out != 1)} "
+                         "(use its Python API)")
+
+
 def _check_matches(model, x, class_names, source):
     if tuple(x.shape[1:]) != tuple(model.input_shape):
         raise UsageError(f"the model expects images of shape {tuple(model.input_shape)}, {source} has "
@@ -376,6 +385,7 @@ def _check_matches(model, x, class_names, source):
 def cmd_evaluate(args):
     from minicnn import metrics
     model = load_model_file(args.model)
+    _require_one_input_and_output(model, "evaluate")
     dataset = args.dataset or model.metadata.get("dataset") or "mnist"
     if dataset in BUILTIN_DATASETS:
         data = load_builtin_dataset(dataset)
@@ -421,6 +431,7 @@ def read_image(path, input_shape, resize=True):
 
 def cmd_predict(args):
     model = load_model_file(args.model)
+    _require_one_input_and_output(model, "predict")
     shape = tuple(model.input_shape)
     if len(shape) != 3 or shape[-1] not in (1, 3):
         raise UsageError(f"predict needs a model with image inputs (height, width, 1 or 3), this one expects {shape}")
@@ -430,7 +441,7 @@ def cmd_predict(args):
     names = model.metadata.get("class_names") or [str(i) for i in range(num_classes)]
     x = np.stack([read_image(path, shape, resize=not args.no_resize) for path in args.images])
     probs = model.predict(scale(x))
-    if not getattr(model.layers[-1], "ends_in_softmax", False):  # logits: turn them into probabilities
+    if not getattr(model.outputs[0].node.layer, "ends_in_softmax", False):  # logits: into probabilities
         from minicnn.layers.activation import softmax
         probs = softmax(probs.astype(np.float64))
     for path, p in zip(args.images, probs):

@@ -65,29 +65,10 @@ def sigmoid(z):
 @dataclass
 class OutputLogits:
     """Keras's ``_keras_logits``: the pre-activation ``values`` of the softmax or sigmoid
-    (``activation``) whose output reached the model's output unchanged, produced by
-    ``model.layers[layer_index]``."""
+    (``activation``) whose output reached the model's output unchanged (a model finds them:
+    ``minicnn.models.training``)."""
     values: np.ndarray
     activation: str
-    layer_index: int
-
-
-def output_logits(layers, passed_through):
-    """The :class:`OutputLogits` of a chain of layers after a forward pass, or None.
-
-    ``passed_through[i]`` is True when layer ``i`` returned its input object unchanged in that pass
-    (``y is x``): Keras's logits survive exactly those layers."""
-    index = len(layers) - 1
-    while index > 0 and passed_through[index]:
-        index -= 1
-    layer = layers[index]
-    logits = getattr(layer, "logits", None)
-    if logits is None:
-        return None
-    for activation in ("softmax", "sigmoid"):
-        if getattr(layer, f"ends_in_{activation}", False):
-            return OutputLogits(logits, activation, index)
-    return None
 
 
 def clip_bounds(dtype):

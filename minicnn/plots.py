@@ -35,6 +35,7 @@ __all__ = [
     "plot_filters",
     "plot_feature_maps",
     "plot_gradcheck_sweep",
+    "plot_model",
 ]
 
 SAVE_DPI = 100
@@ -581,3 +582,94 @@ def plot_gradcheck_sweep(sweep, path=None, title: str | None = None) -> Figure:
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     ax.grid(True, which="major", alpha=0.3)
     return _finish(fig, path)
+def _shape_label(shape) -> str:
+    if isinstance(shape, list):  # a merge layer's inputs, one per line
+        return "\n    ".join(_shape_label(s) for s in shape)
+    return str((None,) + tuple(shape))
+
+
+def _model_boxes(model):
+    """``(boxes, edges)``: one box per model input and per layer ``[(key, title, in, out)]`` with its
+    depth (the longest path from an input), and the edges ``(from key, to key)`` of every node."""
+    names = model._tensor_names()
+    producer = {id(t): ("input", k) for k, t in enumerate(model.inputs)}
+    depth = {("input", k): 0 for k in range(len(model.inputs))}
+    boxes = [(("input", k), f"{names[id(t)][0]} (InputLayer)", "", _shape_label(t.shape[1:]))
+             for k, t in enumerate(model.inputs)]
+    edges, seen = [], set()
+    for node in model._nodes:
+        key = ("layer", node.layer.name)
+        sources = [producer[id(t)] for t in node.inputs]
+        depth[key] = max([depth.get(key, 0)] + [depth[s] + 1 for s in sources])
+        edges += [(src, key) for src in sources]
+        producer[id(node.output)] = key
+        if key not in seen:
+            seen.add(key)
+            layer = node.layer
+            boxes.append((key, f"{layer.name} ({type(layer).__name__})", _shape_label(layer.input_shape),
+                          _shape_label(layer.output_shape)))
+    return boxes, depth, edges
+
+
+def plot_model(model, to_file=None, show_shapes: bool = False, show_layer_names: bool = True,
+               rankdir: str = "TB", dpi: int = SAVE_DPI) -> Figure:
+    """The model's graph as boxes and arrows, drawn with matplotlib (no graphviz): one box per input
+    and per layer (a shared layer is one box with an arrow per use), in rows by depth (the longest
+    path from an input), arrows from each tensor's producer to its consumers.
+
+    Args:
+        model: a built ``minicnn.Model`` or ``Sequential``.
+        to_file: optional PNG path (Keras's name for ``path``).
+        show_shapes: add each layer's input and output shapes (``None`` is the batch axis).
+        show_layer_names: show ``name (Type)``; otherwise the type alone.
+        rankdir: ``"TB"`` (top to bottom, Keras's default) or ``"LR"`` (left to right).
+        dpi: resolution of the saved PNG.
+    """
+    if rankdir not in ("TB", "LR"):
+        raise ValueError(f"rankdir: expected 'TB' or 'LR', received {rankdir!r}")
+    if not getattr(model, "built", False):
+        raise ValueError("plot_model: expected a built model (give it an input shape), received an unbuilt one")
+    boxes, depth, edges = _model_boxes(model)
+    rows = {}
+    for key, *_ in boxes:
+        rows.setdefault(depth[key], []).append(key)
+    width = max(len(r) for r in rows.values())
+    position = {}
+    for d, keys in rows.items():
+        for i, key in enumerate(keys):
+            across = i - (len(keys) - 1) / 2
+            position[key] = (across, -d) if rankdir == "TB" else (d, -across)
+    lines = max(1 + (t.count("\n") + 2 if show_shapes else 0) for _, _, t, _ in boxes)
+    box_w, box_h = (2.6, 0.2 + 0.15 * lines) if rankdir == "TB" else (2.2, 0.2 + 0.15 * lines)
+    span_x = (width if rankdir == "TB" else len(rows)) * (box_w + 0.4)
+    span_y = (len(rows) if rankdir == "TB" else width) * (box_h + 0.5)
+    fig = Figure(figsize=(max(3.0, span_x * 1.3), max(2.0, span_y * 1.3)), layout="constrained")
+    ax = fig.subplots()
+    ax.set_axis_off()
+    scale_x, scale_y = box_w + 0.4, box_h + 0.5
+    for key, title, in_shape, out_shape in boxes:
+        x, y = position[key]
+        label = title if show_layer_names else title[title.index("(") + 1:-1]
+        if show_shapes:
+            label += f"\nout: {out_shape}" if not in_shape else f"\nin: {in_shape}\nout: {out_shape}"
+        ax.text(x * scale_x, y * scale_y, label, ha="center", va="center", fontsize=7, family="monospace",
+                bbox=dict(boxstyle="round,pad=0.4", facecolor="#e8f0fb" if key[0] == "layer" else "#f3f3f3",
+                          edgecolor="#4a6fa5"))
+    for src, dst in edges:
+        (x0, y0), (x1, y1) = position[src], position[dst]
+        skip = abs(depth[dst] - depth[src]) > 1  # a shortcut: bend it around the boxes between
+        if rankdir == "TB":
+            start, end = (x0 * scale_x, y0 * scale_y - box_h / 2), (x1 * scale_x, y1 * scale_y + box_h / 2)
+        else:
+            start, end = (x0 * scale_x + box_w / 2, y0 * scale_y), (x1 * scale_x - box_w / 2, y1 * scale_y)
+        ax.annotate("", xy=end, xytext=start, arrowprops=dict(arrowstyle="->", color="#333333", lw=0.8,
+                                                              shrinkA=4, shrinkB=4,
+                                                              connectionstyle=f"arc3,rad={0.35 if skip else 0}"))
+    xs = [p[0] * scale_x for p in position.values()]
+    ys = [p[1] * scale_y for p in position.values()]
+    ax.set_xlim(min(xs) - box_w, max(xs) + box_w)
+    ax.set_ylim(min(ys) - box_h, max(ys) + box_h)
+    ax.set_title(f'Model "{model.name}"', fontsize=9)
+    if to_file is not None:
+        fig.savefig(to_file, dpi=dpi, bbox_inches="tight", facecolor="white")
+    return fig

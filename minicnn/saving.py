@@ -12,7 +12,7 @@ The JSON header::
      "architecture": model.to_json() as a dict,
      "weights": [[layer name, weight name], ...]          # order of the weight arrays
      "optimizer": config | null, "optimizer_state": [key, ...],
-     "loss": config | null, "metrics": [...],
+     "loss": config | {"losses": [config, ...], "loss_weights": [...]} | null, "metrics": [...],
      "rng": {"model": bit_generator.state, "layers": {dropout layer name: bit_generator.state}},
      "metadata": {...}}                                    # e.g. {"class_names": [...]}
 
@@ -35,7 +35,7 @@ import numpy as np
 
 from . import losses as losses_module
 from . import optimizers as optimizers_module
-from .model import FORMAT_VERSION, Sequential
+from .models import FORMAT_VERSION, MODEL_CLASSES
 from .rng import global_generator
 
 HEADER_KEY = "__minicnn__"
@@ -61,8 +61,8 @@ def _model_from_spec(spec):
     unknown = set(spec) - _ARCH_KEYS
     if unknown:
         raise ValueError(f"unknown architecture keys {sorted(unknown)}; expected {sorted(_ARCH_KEYS)}")
-    if spec.get("class_name") != "Sequential":
-        raise ValueError(f"expected class_name 'Sequential', got {spec.get('class_name')!r}")
+    if spec.get("class_name") not in MODEL_CLASSES:
+        raise ValueError(f"expected class_name 'Sequential' or 'Model', got {spec.get('class_name')!r}")
     _check_version(spec.get("format_version"), "architecture")
     if not isinstance(spec.get("config"), dict):
         raise ValueError("the architecture has no 'config' object")
@@ -70,7 +70,7 @@ def _model_from_spec(spec):
     # caller's seeded random stream, so put its state back afterwards
     state = global_generator().bit_generator.state
     try:
-        return Sequential.from_config(spec["config"])
+        return MODEL_CLASSES[spec["class_name"]].from_config(spec["config"])
     except KeyError as err:
         raise ValueError(f"the architecture is missing the key {err}") from None
     finally:
@@ -108,13 +108,20 @@ def _header(model, kind, metadata):
         header["rng"] = _rng_state(model)
         header["metrics"] = list(model.metrics)
         if model.loss is not None:
-            header["loss"] = model.loss.get_config()
+            header["loss"] = _loss_config(model)
         if model.optimizer is not None:
             header["optimizer"] = model.optimizer.get_config()
             state = model.optimizer.get_state()
             header["optimizer_state"] = sorted(state)
             arrays.update({f"optimizer/{k}": v for k, v in state.items()})
     return header, arrays
+
+
+def _loss_config(model):
+    """The loss's config; ``{"losses": [...], "loss_weights": [...]}`` for several outputs."""
+    if isinstance(model.loss, list):
+        return {"losses": [l.get_config() for l in model.loss], "loss_weights": list(model.loss_weights)}
+    return model.loss.get_config()
 
 
 def _write_atomic(path, header, arrays):
@@ -279,8 +286,13 @@ def load_model(path):
             if "iterations" not in state:
                 raise ValueError(f"{path}: the optimizer state lacks 'iterations'")
             optimizer.set_state(state)
-        loss = _config_from(header["loss"], losses_module.from_config, "loss", path)
-        model.compile(optimizer or "sgd", loss, metrics=header["metrics"])
+        config = header["loss"]
+        if isinstance(config, dict) and set(config) == {"losses", "loss_weights"}:  # several outputs
+            loss = [_config_from(c, losses_module.from_config, "loss", path) for c in config["losses"]]
+            model.compile(optimizer or "sgd", loss, metrics=header["metrics"], loss_weights=config["loss_weights"])
+        else:
+            loss = _config_from(config, losses_module.from_config, "loss", path)
+            model.compile(optimizer or "sgd", loss, metrics=header["metrics"])
     _restore_rng(model, header["rng"], path)
     model.metadata = dict(header["metadata"])
     return model

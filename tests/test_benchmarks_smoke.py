@@ -14,3 +14,10 @@ def test_compare_runs_minicnn_for_two_steps(tmp_path, capsys):
     saved = json.loads(out.read_text())
     assert "error" not in saved["raw"][0], saved["raw"][0].get("error")
     assert "| mnist | minicnn |" in capsys.readouterr().out
+
+
+def test_graph_benchmark_times_the_three_ways(capsys):
+    from benchmarks import graph
+    medians = graph.main(["--model", "mnist", "--batch", "4", "--repeats", "2"])
+    assert set(medians) == {"sequential", "functional", "bare loop"} and all(v > 0 for v in medians.values())
+    assert "| functional |" in capsys.readouterr().out

@@ -143,6 +143,26 @@ def test_keras_reference_builds_the_examples_models(examples_path, name):
     assert ours_layers == theirs_layers
 
 
+def test_resnet_cifar10(examples_path, tmp_path):
+    needs_cifar()
+    results = run_training_example("resnet_cifar10", tmp_path)
+    assert results["test_images"] == 32 and results["params"] == load("resnet_cifar10").build_resnet().count_params()
+    assert_pictures(tmp_path, "samples.png", "model.png", "feature_maps.png")
+
+
+def test_keras_reference_builds_the_resnet_graph(examples_path):
+    """The Keras twin of resnet_cifar10.py: the same layers (type, output shape, parameters) and the
+    same connections (each layer's inputs, by layer type)."""
+    pytest.importorskip("tensorflow", reason="the Keras reference needs the optional extra 'bench'")
+    import keras
+    ours = load("resnet_cifar10").build_resnet()
+    theirs = load("keras_reference").build("resnet", keras)
+    assert ours.count_params() == theirs.count_params()
+    mine = sorted((type(l).__name__, tuple(l.output_shape), l.count_params()) for l in ours.layers)
+    keras_layers = [l for l in theirs.layers if type(l).__name__ != "InputLayer"]
+    assert mine == sorted((type(l).__name__, tuple(l.output.shape[1:]), l.count_params()) for l in keras_layers)
+
+
 def test_keras_reference_sharpened_data_is_the_examples(examples_path):
     """`keras_reference.py cifar_bn --sharpen` trains on the very images sharpened_cifar.py uses."""
     needs_cifar()

@@ -90,7 +90,7 @@ def test_fused_softmax_is_used_and_matches_the_probability_form():
     x, y = blobs(8)
     out = model._forward(x.astype(np.float32), False)
     fused = model._loss_and_grad(out, y)[0]
-    assert model._backward_from == (len(model.layers) - 1, True)  # from the softmax's logits
+    assert model._heads_at_logits[0][1].layer is model.layers[-1]  # from the softmax's logits
     plain = minicnn.losses.SparseCategoricalCrossentropy().value_and_grad(out, y)[0]
     assert fused == pytest.approx(plain, rel=1e-5)
 

@@ -259,3 +259,26 @@ def test_feature_maps_errors():
         plots.plot_feature_maps([("dense", np.zeros((1, 10)))])
     with pytest.raises(ValueError, match=r"activations\[0\]: expected a \(layer_name, array\) pair"):
         plots.plot_feature_maps([np.zeros((4, 4, 2))])
+
+
+def test_plot_model_draws_a_graph_without_graphviz(tmp_path):
+    import minicnn
+    from minicnn import layers as L
+    from minicnn.keras.utils import plot_model as keras_plot_model
+    inputs = minicnn.Input((6, 6, 2))
+    a = L.Conv2D(3, 1)(inputs)
+    b = L.Conv2D(3, 3, padding="same")(L.Conv2D(2, 1)(inputs))
+    shared = L.Dense(2)
+    pooled = L.GlobalAveragePooling2D()(L.concatenate([a, b]))
+    model = minicnn.Model(inputs, L.add([shared(pooled), shared(pooled), L.Dense(2)(pooled)]))
+    fig = plots.plot_model(model, tmp_path / "graph.png", show_shapes=True)
+    texts = [t.get_text() for t in fig.axes[0].texts if t.get_text()]
+    assert len(texts) == 1 + len(model.layers) and any("concatenate (Concatenate)" in t for t in texts)
+    assert any("in: (None, 6, 6, 3)" in t for t in texts)
+    arrows = [c for c in fig.axes[0].get_children() if type(c).__name__ == "Annotation" and not c.get_text()]
+    assert len(arrows) == sum(len(n.inputs) for n in model._nodes)
+    assert (tmp_path / "graph.png").stat().st_size > 1000
+    keras_plot_model(model, to_file=str(tmp_path / "k.png"), rankdir="LR")
+    assert (tmp_path / "k.png").exists()
+    with pytest.raises(ValueError, match="rankdir"):
+        plots.plot_model(model, rankdir="BT")

@@ -58,7 +58,7 @@ def test_activity_regularizer_gradient_by_finite_differences():
     model.compile("sgd", "sparse_categorical_crossentropy")
     x, y = rng.normal(size=(4, 5, 5, 2)), rng.integers(0, 3, 4)
     model._loss_and_grad(model._forward(x.astype(np.float32), True), y)
-    assert model._backward_from == (3, True)  # the loss reads the final softmax's logits
+    assert model._heads_at_logits[0][1].layer is model.layers[3]  # the loss reads the softmax's logits
     report = check_model(model, x, y)
     assert report.passed, str(report)
     model.cast(np.float64)

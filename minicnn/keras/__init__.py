@@ -5,8 +5,8 @@ Change only the import and a Keras lesson runs on minicnn::
     from minicnn.keras import layers, models, optimizers, datasets, utils   # was: from tensorflow.keras import ...
     import minicnn.keras as keras                                          # was: import keras
 
-Models are ``minicnn.Sequential`` objects, so everything minicnn offers (``feature_maps``,
-gradient checks, plots, saving) works on them. Anything outside the subset raises
+Models are minicnn models (``minicnn.Sequential`` or the graph ``minicnn.Model``), so everything
+minicnn offers (``feature_maps``, gradient checks, plots, saving) works on them. Anything outside the subset raises
 NotImplementedError naming the missing piece and the nearest supported one. TensorFlow is
 never imported; ``minicnn.interop`` converts models to and from real Keras.
 """

@@ -1,43 +1,41 @@
-"""Symbolic tensors for Keras's functional style, restricted to chains.
+"""Symbolic tensors for Keras's functional style.
 
-``Input(shape)`` returns a :class:`KerasTensor`; calling a ``minicnn.keras`` layer on one builds
-the layer (creating its weights, as Keras does) and returns a new KerasTensor that remembers the
-layer and its input. ``Model(inputs, outputs)`` walks these links back from the outputs: a chain
-(each layer applied once, to the previous output) becomes a ``minicnn.Sequential``; anything
-else (a layer applied twice, outputs on separate branches) is refused with NotImplementedError.
+``Input(shape)`` returns a :class:`KerasTensor` (a ``minicnn`` symbolic tensor); calling a
+``minicnn.keras`` layer on one (or on a list, for a merge layer) builds the layer, creating its
+weights as Keras does, and records a node. ``Model(inputs, outputs)`` is the graph of those nodes
+(``minicnn.models.graph``): branches, merges, shared layers, several inputs and outputs.
 """
 import numpy as np
 
+from ..layers import merge as _merge
+from ..layers.symbolic import SymbolicTensor, connect, is_symbolic
 from ._compat import _as_shape, not_implemented
 
 
-class KerasTensor:
-    """A placeholder for a batch of activations: ``shape`` has ``None`` for the batch axis."""
+class KerasTensor(SymbolicTensor):
+    """A placeholder for a batch of activations: ``shape`` has ``None`` for the batch axis.
+    ``a + b``, ``a - b`` and ``a * b`` on two tensors are ``layers.add/subtract/multiply``."""
 
-    def __init__(self, shape, layer=None, parent=None, name=None, dtype="float32"):
-        self.shape = (None,) + tuple(shape)
-        self.dtype = dtype
-        self.name = name
-        self._layer = layer      # the layer that produced this tensor (None for an Input)
-        self._parent = parent    # that layer's input tensor
+    def _merge(self, other, cls):
+        if not isinstance(other, SymbolicTensor):
+            raise not_implemented("arithmetic between a symbolic tensor and a constant",
+                                  "use tensors from layer calls on both sides")
+        return cls()([self, other])
 
-    def path(self):
-        """``(root tensor, [layer, ...])``: the layers applied, in order, from the root Input."""
-        layers, tensor = [], self
-        while tensor._layer is not None:
-            layers.append(tensor._layer)
-            tensor = tensor._parent
-        return tensor, layers[::-1]
+    def __add__(self, other):
+        return self._merge(other, _merge.Add)
 
-    def __repr__(self):
-        source = "Input" if self._layer is None else self._layer.name or type(self._layer).__name__
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, source={source}>"
+    def __sub__(self, other):
+        return self._merge(other, _merge.Subtract)
+
+    def __mul__(self, other):
+        return self._merge(other, _merge.Multiply)
 
     def _refuse(self, *args, **kwargs):
-        raise not_implemented("arithmetic on symbolic tensors (e.g. x + y, or merging branches)",
-                              "build a chain of layers; minicnn models are Sequential")
+        raise not_implemented("this arithmetic on symbolic tensors", "use layers.add, subtract, multiply or "
+                              "concatenate")
 
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __getitem__ = _refuse
+    __radd__ = __rsub__ = __rmul__ = __truediv__ = __getitem__ = _refuse
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
@@ -67,30 +65,10 @@ class InputLayer:
                             batch_shape, name)
 
 
-def symbolic_call(layer, tensor):
-    """Apply ``layer`` to a KerasTensor: build the layer for its shape, return the output tensor."""
-    shape = tuple(tensor.shape[1:])
-    if getattr(layer, "_keras_called", False):
-        raise not_implemented(f"applying layer {layer.name or type(layer).__name__} more than once (shared "
-                              "layers)", "create a new layer for each use; minicnn models are chains")
-    if layer.built:
-        if layer.input_shape != shape:
-            raise ValueError(f"layer {layer.name or type(layer).__name__} was built for inputs of shape "
-                             f"{(None,) + layer.input_shape}, got {tensor.shape}")
-        out_shape = layer.output_shape
-    else:
-        out_shape = layer.build(shape)
-    out = KerasTensor(out_shape, layer, tensor, dtype=tensor.dtype)
-    layer._keras_called = True
-    set_io(layer, tensor, out)
-    return out
-
-
-def set_io(layer, tensor, out):
-    """Record ``layer.input``/``layer.output`` as Keras layers have them."""
-    layer._keras_input, layer._keras_output = tensor, out
-    if not isinstance(layer, KerasLayer):  # a plain minicnn layer in a Keras model
-        layer.input, layer.output = tensor, out
+def symbolic_call(layer, inputs):
+    """Apply ``layer`` to KerasTensors: build the layer for their shapes, return the output tensor
+    (``layer.input``/``layer.output`` are those of its first call)."""
+    return connect(layer, inputs)
 
 
 class EagerArray(np.ndarray):
@@ -112,27 +90,11 @@ class KerasLayer:
     def __call__(self, inputs, training=None, **kwargs):
         if kwargs:
             raise not_implemented(f"calling a layer with {sorted(kwargs)}", "call layer(x) or layer(x, training=...)")
-        if isinstance(inputs, KerasTensor):
+        if is_symbolic(inputs):
             return symbolic_call(self, inputs)
         if isinstance(inputs, (list, tuple)):
-            raise not_implemented("layers with several inputs (merging)", "build a chain of layers")
+            return eager(self.forward([np.asarray(x, dtype=self.dtype) for x in inputs], training=bool(training)))
         x = np.asarray(inputs)
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
         return eager(self.forward(x, training=bool(training)))
-
-    @property
-    def input(self):
-        return _io(self, "_keras_input", "input")
-
-    @property
-    def output(self):
-        return _io(self, "_keras_output", "output")
-
-
-def _io(layer, attribute, what):
-    value = getattr(layer, attribute, None)
-    if value is None:
-        raise AttributeError(f"The layer {layer.name or type(layer).__name__} has never been called and thus has "
-                             f"no defined {what}.")
-    return value

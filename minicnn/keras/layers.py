@@ -23,7 +23,9 @@ from .engine import Input, InputLayer, KerasLayer, KerasTensor
 __all__ = ["Input", "InputLayer", "Conv2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D",
            "GlobalMaxPooling2D", "GlobalMaxPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D", "Dense",
            "Flatten", "Dropout", "BatchNormalization", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
-           "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Reshape", "Permute", "Rescaling", "SpatialDropout2D", "GaussianNoise", "Convolution2D",
+           "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Reshape", "Permute", "Rescaling", "SpatialDropout2D",
+           "GaussianNoise", "Add", "Subtract", "Multiply", "Average", "Maximum", "Concatenate", "add", "subtract",
+           "multiply", "average", "maximum", "concatenate", "Convolution2D",
            "Layer", "KerasTensor"]
 
 Layer = _core.Layer
@@ -277,7 +279,39 @@ def Convolution2D(*args, **kwargs):
     return Conv2D(*args, **kwargs)
 
 
-_MERGING = "minicnn models are chains without merging; use Sequential"
+def _merging(core_class):
+    class Merge(KerasLayer, core_class):
+        def __init__(self, **kwargs):
+            super().__init__(**check_layer_kwargs(core_class.__name__, kwargs))
+    Merge.__name__ = Merge.__qualname__ = core_class.__name__
+    Merge.__doc__ = core_class.__doc__
+    return Merge
+
+
+Add = _merging(_core.Add)
+Subtract = _merging(_core.Subtract)
+Multiply = _merging(_core.Multiply)
+Average = _merging(_core.Average)
+Maximum = _merging(_core.Maximum)
+
+
+class Concatenate(KerasLayer, _core.Concatenate):
+    __doc__ = _core.Concatenate.__doc__
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(axis=axis, **check_layer_kwargs("Concatenate", kwargs))
+
+
+def _functional(cls):
+    def merge(inputs, **kwargs):
+        return cls(**kwargs)(inputs)
+    merge.__name__ = merge.__qualname__ = cls.__name__.lower()
+    merge.__doc__ = f"``layers.{cls.__name__}(**kwargs)(inputs)``."
+    return merge
+
+
+add, subtract, multiply, average, maximum, concatenate = (_functional(c) for c in (Add, Subtract, Multiply, Average,
+                                                                                   Maximum, Concatenate))
 _NEAREST = {
     "Conv1D": "use Conv2D", "Conv3D": "use Conv2D", "Conv2DTranspose": "use Conv2D",
     "SeparableConv2D": "use Conv2D", "DepthwiseConv2D": "use Conv2D",
@@ -293,8 +327,7 @@ _NEAREST = {
     "RandomCrop": "use preprocessing.image.ImageDataGenerator(width_shift_range=..., height_shift_range=...)",
     "RandomRotation": "use preprocessing.image.ImageDataGenerator(width_shift_range=..., horizontal_flip=True)",
     "RandomZoom": "use preprocessing.image.ImageDataGenerator(width_shift_range=..., height_shift_range=...)",
-    "Add": _MERGING, "Concatenate": _MERGING, "Multiply": _MERGING, "Average": _MERGING, "Maximum": _MERGING,
-    "Subtract": _MERGING, "Dot": _MERGING, "add": _MERGING, "concatenate": _MERGING,
+    "Dot": "use Multiply then a Dense layer", "Minimum": "use Maximum on negated branches",
     "Lambda": "use the built-in layers (custom computations are not supported)",
     "Embedding": "minicnn builds image CNNs: use Conv2D and Dense", "LSTM": "minicnn builds image CNNs: use Conv2D",
     "GRU": "minicnn builds image CNNs: use Conv2D", "SimpleRNN": "minicnn builds image CNNs: use Conv2D",

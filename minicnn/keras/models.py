@@ -1,14 +1,16 @@
-"""``keras.models``: ``Sequential`` and the functional ``Model(inputs, outputs)``, both
-``minicnn.Sequential`` models with Keras's method signatures.
+"""``keras.models``: ``Sequential`` and the functional ``Model(inputs, outputs)``, minicnn models
+(``minicnn.Sequential`` / the graph ``minicnn.Model``) with Keras's method signatures.
 
 * ``Sequential([...])`` / ``.add()`` accept ``Input(shape)`` (or ``InputLayer``) as the first entry.
-* ``Model(inputs, outputs)`` accepts chains: every layer applied once to the previous output.
-  ``outputs`` may be a list of tensors along one chain (a feature-extraction model such as
-  ``Model(inputs=model.inputs, outputs=[l.output for l in model.layers])``); calling or
-  predicting then returns one array per output. Branching and merging raise NotImplementedError.
-* ``compile``/``fit``/``evaluate``/``predict``/``summary`` take Keras's arguments; History keys
-  are Keras's (``loss``, the metric's name, ``val_`` versions); arguments minicnn does not
-  implement (``sample_weight``, ``class_weight``, ...) raise NotImplementedError.
+* ``Model(inputs, outputs)`` is any graph of layers: branches, merges (``layers.add``,
+  ``layers.concatenate``...), shared layers, several inputs and outputs, and feature-extraction
+  models such as ``Model(inputs=model.inputs, outputs=[l.output for l in model.layers])``;
+  calling or predicting returns one array per output.
+* ``compile``/``fit``/``evaluate``/``predict``/``summary`` take Keras's arguments, including
+  per-output losses (``{'name': loss}`` or a list) and ``loss_weights``; History keys are Keras's
+  (``loss``, the metric's name, ``<output>_loss``/``<output>_accuracy``, ``val_`` versions);
+  arguments minicnn does not implement (``sample_weight``, ``class_weight``, ...) raise
+  NotImplementedError.
 """
 import json
 import warnings
@@ -16,12 +18,16 @@ import warnings
 import numpy as np
 
 from ..callbacks import Callback, LearningRateScheduler, ReduceLROnPlateau
-from ..model import Sequential as _CoreSequential
+from ..layers.symbolic import SymbolicTensor
+from ..models import Model as _CoreModel
+from ..models import MODEL_CLASSES
+from ..models.training import flat_metrics
+from ..models import Sequential as _CoreSequential
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optimizers
 from ._compat import module_getattr, not_implemented, require_default
-from .engine import InputLayer, KerasTensor, eager, set_io
+from .engine import InputLayer, KerasTensor, eager
 
 
 def _verbose(verbose):
@@ -34,8 +40,10 @@ def _refuse_extras(owner, **given):
         require_default(owner, argument, value, default, nearest)
 
 
-class Model(_CoreSequential):
-    """The functional model ``Model(inputs, outputs)`` restricted to chains (see the module docstring)."""
+class Model(_CoreModel):
+    """The functional model ``Model(inputs, outputs)``: a graph of layers (``minicnn.models.graph``)."""
+
+    tensor_class = KerasTensor
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         if kwargs:
@@ -43,102 +51,68 @@ class Model(_CoreSequential):
         if inputs is None or outputs is None:
             raise not_implemented("subclassing keras.Model with a call() method",
                                   "use Sequential([...]) or the functional Model(inputs, outputs)")
-        self._keras_setup()
         if isinstance(inputs, dict) or isinstance(outputs, dict):
             raise not_implemented("models with named (dict) inputs or outputs", "pass tensors or lists of tensors")
-        if isinstance(inputs, (list, tuple)):
-            if len(inputs) != 1:
-                raise not_implemented(f"models with {len(inputs)} inputs", "use one Input")
-            inputs = inputs[0]
-        self._multi_output = isinstance(outputs, (list, tuple))
-        output_list = list(outputs) if self._multi_output else [outputs]
-        if not output_list or not all(isinstance(t, KerasTensor) for t in [inputs] + output_list):
+        tensors = (list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]) + \
+            (list(outputs) if isinstance(outputs, (list, tuple)) else [outputs])
+        if not all(isinstance(t, SymbolicTensor) for t in tensors):
             raise ValueError("Model(inputs, outputs) expects KerasTensors from keras.Input and layer calls, "
                              f"got inputs={inputs!r}, outputs={outputs!r}")
-        chain, depths = _chain(inputs, output_list)
-        super().__init__(name=name or "functional")
-        for layer in chain:
-            super().add(layer)
-        self._input_tensor, self._output_tensors, self._depths = inputs, output_list, depths
-        self.build(inputs.shape[1:])
+        super().__init__(inputs, outputs, name=name or "functional")
 
-    def _keras_setup(self):
-        self._input_tensor = None
-        self._output_tensors = None
-        self._depths = None
-        self._multi_output = False
+    def _reset(self, name):
+        super()._reset(name)
         self._declared_shape = None
         self._metric_name = None
 
     # ------------------------------------------------------------------ Keras's symbolic attributes
     @property
     def inputs(self):
-        return [self.input]
+        self.input  # noqa: B018 -- the error when unbuilt
+        return list(self._inputs)
 
     @property
     def input(self):
-        if self._input_tensor is None:
+        if not self._inputs:
             raise AttributeError(f"The model {self.name} has no defined input yet: give it an Input(shape) or an "
                                  "input_shape=")
-        return self._input_tensor
+        return list(self._inputs) if self._multi_input else self._inputs[0]
 
     @property
     def outputs(self):
         self.input  # noqa: B018 -- the same error when unbuilt
-        return list(self._output_tensors)
+        return list(self._outputs)
 
     @property
     def output(self):
         outputs = self.outputs
         return outputs if self._multi_output else outputs[0]
 
-    def get_layer(self, name=None, index=None):
-        if index is not None:
-            return self.layers[index]
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
-
-    # ------------------------------------------------------------------ several outputs
-    @property
-    def _several_outputs(self):
-        return self._depths is not None and (self._multi_output or self._depths[0] != len(self.layers))
-
-    def _forward_outputs(self, x, training):
-        wanted = set(self._depths)
-        found = {0: x.copy()} if 0 in wanted else {}
-        for depth, layer in enumerate(self.layers, 1):
-            x = layer.forward(x, training)
-            if depth in wanted:
-                found[depth] = x.copy()
-        outs = [found[d] for d in self._depths]
-        return outs if self._multi_output else outs[0]
-
-    def _refuse_training(self, what):
-        if self._several_outputs:
-            raise not_implemented(f"{what} on a model with several outputs",
-                                  "train the single-output model, then build the feature-extraction model from it")
-
     # ------------------------------------------------------------------ Keras API
     def __call__(self, inputs, training=None, mask=None):
-        if isinstance(inputs, KerasTensor):
+        if isinstance(inputs, SymbolicTensor) or (isinstance(inputs, (list, tuple)) and inputs
+                                                   and isinstance(inputs[0], SymbolicTensor)):
             raise not_implemented("calling a model on a symbolic tensor (nested models)",
-                                  "add the layers themselves to one Sequential model")
-        x = self._as_float(self._check_x(inputs))
-        if self._several_outputs:
-            out = self._forward_outputs(x, bool(training))
-            return [eager(o) for o in out] if self._multi_output else eager(out)
-        return eager(self._forward(x, bool(training)))
+                                  "call its layers on the tensor, or build one Model from them")
+        out = self._forward(self._as_float(self._check_x(inputs)), bool(training))
+        return [eager(o) for o in out] if self._multi_output else eager(out)
 
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
-        self._refuse_training("compile")
-        _refuse_extras("compile", loss_weights=(loss_weights, None, "use a single loss"),
-                       weighted_metrics=(weighted_metrics, None, "use metrics=['accuracy']"),
+        _refuse_extras("compile", weighted_metrics=(weighted_metrics, None, "use metrics=['accuracy']"),
                        steps_per_execution=(steps_per_execution, 1, "leave steps_per_execution=1"))
-        names = _metrics.metric_names(metrics)
-        super().compile(_optimizers.get(optimizer), _losses.get(loss), metrics=["accuracy"] if names else [])
+        if isinstance(loss, dict):
+            loss = {k: _losses.get(v) for k, v in loss.items()}
+        elif isinstance(loss, (list, tuple)):
+            loss = [_losses.get(v) for v in loss]
+        else:
+            loss = _losses.get(loss)
+        if self._multi_output:  # per output ({'name': ['accuracy']}): minicnn tracks it on every output
+            names = ["accuracy"] if _metrics.metric_names(sorted(set(flat_metrics(metrics)))) else []
+        else:
+            names = _metrics.metric_names(metrics)
+        super().compile(_optimizers.get(optimizer), loss, metrics=["accuracy"] if names else [],
+                        loss_weights=loss_weights)
         self._metric_name = names[0] if names else None
         if names:  # kept in saved files, so History keys survive load_model
             self.metadata["keras_metric_name"] = self._metric_name
@@ -148,6 +122,9 @@ class Model(_CoreSequential):
 
     @property
     def metrics_names(self):
+        if self._multi_output:
+            names = self.output_names
+            return ["loss"] + [f"{n}_loss" for n in names] + ([f"{n}_accuracy" for n in names] if self.metrics else [])
         return ["loss"] + ([self._metric_name] if self._metric_name else [])
 
     @property
@@ -172,7 +149,6 @@ class Model(_CoreSequential):
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
         """Keras's fit on arrays or on a generator of batches (``ImageDataGenerator.flow``)."""
-        self._refuse_training("fit")
         _refuse_extras("fit", class_weight=(class_weight, None, "balance the classes in the data"),
                        sample_weight=(sample_weight, None, "repeat or drop samples in the data"),
                        validation_steps=(validation_steps, None, "pass validation_data as arrays (x_val, y_val)"),
@@ -219,7 +195,10 @@ class Model(_CoreSequential):
                         callbacks=callbacks, validation_data=validation_data, initial_epoch=initial_epoch, **kwargs)
 
     def _keras_logs(self, logs):
-        """minicnn's epoch logs renamed and ordered as Keras's: accuracy, loss, val_accuracy, val_loss."""
+        """minicnn's epoch logs renamed and ordered as Keras's: accuracy, loss, val_accuracy, val_loss
+        (with several outputs: loss and the per-output keys, then their val_ versions)."""
+        if self._multi_output:
+            return {k: v for k, v in logs.items() if k != "learning_rate"}
         keys = []
         for prefix in ("", "val_"):
             if self._metric_name:
@@ -230,7 +209,6 @@ class Model(_CoreSequential):
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
         """``[loss, accuracy]`` (the loss alone without metrics); a dict with ``return_dict=True``."""
-        self._refuse_training("evaluate")
         _refuse_extras("evaluate", sample_weight=(sample_weight, None, "evaluate without sample weights"),
                        callbacks=(callbacks, None, "evaluate without callbacks"))
         if y is None and x is not None and not isinstance(x, np.ndarray) and hasattr(x, "__next__"):
@@ -239,25 +217,23 @@ class Model(_CoreSequential):
                                   verbose=_verbose(verbose))
         if not return_dict:
             return result
-        values = result if self.metrics else [result]
+        values = result if isinstance(result, list) else [result]
+        if self._multi_output:
+            return dict(zip(self.metrics_names, values))
         return self._keras_logs(dict(zip(["loss", "accuracy"], values)))
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         require_default("predict", "steps", steps, None, "predict on arrays, all of them")
         require_default("predict", "callbacks", callbacks, None, "call the model in a loop yourself")
         batch_size = 32 if batch_size is None else int(batch_size)
-        if not self._several_outputs:
-            return super().predict(x, batch_size=batch_size)
-        x = self._check_x(x)
-        parts = [self._forward_outputs(self._as_float(x[i:i + batch_size]), False)
-                 for i in range(0, len(x), batch_size)]
-        if not self._multi_output:
-            return np.concatenate(parts)
-        return [np.concatenate([p[k] for p in parts]) for k in range(len(self._depths))]
+        return super().predict(x, batch_size=batch_size)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
-        super().summary(print_fn=print_fn or print)
+        for argument, value in (("expand_nested", expand_nested), ("show_trainable", show_trainable)):
+            require_default("summary", argument, value, False, "models hold no nested models; all layers train")
+        require_default("summary", "layer_range", layer_range, None, "print the whole table")
+        super().summary(print_fn=print_fn or print, line_length=line_length, positions=positions)
 
     def save(self, filepath, overwrite=True, **kwargs):
         require_default("save", "overwrite", overwrite, True, "check os.path.exists(filepath) first")
@@ -275,11 +251,10 @@ class Model(_CoreSequential):
         super().load_weights(filepath)
 
 
-class Sequential(Model):
+class Sequential(Model, _CoreSequential):
     """``Sequential([layers])``: a linear stack; the first entry may be ``Input(shape)``."""
 
     def __init__(self, layers=None, name=None, trainable=True):
-        self._keras_setup()
         _CoreSequential.__init__(self, name=name or "sequential")
         for layer in layers or []:
             self.add(layer)
@@ -292,7 +267,7 @@ class Sequential(Model):
                 raise ValueError("an Input can only be the first entry of a Sequential model")
             self._declared_shape = layer.shape[1:]
             return
-        if isinstance(layer, _CoreSequential):
+        if isinstance(layer, _CoreModel):
             raise not_implemented("adding a model to a Sequential model (nested models)", "add its layers one by one")
         super().add(layer)
         if not self.built and self._declared_shape is not None:
@@ -315,39 +290,7 @@ class Sequential(Model):
         elif (input_shape is not None and self._declared_shape is not None
               and len(input_shape) == len(self._declared_shape) + 1):
             input_shape = tuple(input_shape)[1:]
-        super().build(input_shape)
-        tensor = self._input_tensor = KerasTensor(self.input_shape)
-        for layer in self.layers:
-            out = KerasTensor(layer.output_shape, layer, tensor)
-            set_io(layer, tensor, out)
-            tensor = out
-        self._output_tensors, self._depths = [tensor], [len(self.layers)]
-        return self
-
-
-def _chain(inputs, outputs):
-    """The layers from ``inputs`` to the deepest of ``outputs`` and each output's depth along them."""
-    paths = []
-    for tensor in outputs:
-        root, layers = tensor.path()
-        if root is not inputs:
-            # ``inputs`` may be an intermediate tensor: cut the path there
-            t, cut = tensor, []
-            while t is not None and t is not inputs:
-                cut.append(t._layer)
-                t = t._parent
-            if t is None:
-                raise ValueError(f"output {tensor!r} is not computed from the model's inputs {inputs!r}")
-            layers = cut[::-1]
-        paths.append(layers)
-    chain = max(paths, key=len)
-    for layers in paths:
-        if any(a is not b for a, b in zip(layers, chain)):
-            raise not_implemented("branching models (outputs on separate branches of the graph)",
-                                  "build a chain: each layer applied once to the previous layer's output")
-    if len({id(layer) for layer in chain}) != len(chain):
-        raise not_implemented("applying a layer more than once (shared layers)", "create a new layer for each use")
-    return chain, [len(layers) for layers in paths]
+        return _CoreSequential.build(self, input_shape)
 
 
 def _draw_batches(generator, steps):
@@ -360,16 +303,21 @@ def _draw_batches(generator, steps):
 
 
 def keras_model(model):
-    """A ``minicnn.keras`` Sequential holding the layers, compiled state and RNG of ``model`` (a
-    ``minicnn.Sequential``), so the Keras methods apply to it."""
+    """A ``minicnn.keras`` model holding the layers, compiled state and RNG of ``model`` (a
+    ``minicnn.Sequential`` or ``minicnn.Model``), so the Keras methods apply to it."""
     if isinstance(model, Model):
         return model
-    keras = Sequential(name=model.name)
-    for layer in model.layers:
-        keras.add(layer)
-    if model.built and not keras.built:
-        keras.build(model.input_shape)
+    if isinstance(model, _CoreSequential):
+        keras = Sequential(name=model.name)
+        for layer in model.layers:
+            keras.add(layer)
+        if model.built and not keras.built:
+            keras.build(model.input_shape)
+    else:
+        keras = Model(model.inputs if model._multi_input else model.inputs[0],
+                      model.outputs if model._multi_output else model.outputs[0], name=model.name)
     keras.optimizer, keras.loss, keras.metrics, keras.rng = model.optimizer, model.loss, model.metrics, model.rng
+    keras.loss_weights = model.loss_weights
     keras.metadata = dict(model.metadata)
     keras._metric_name = model.metadata.get("keras_metric_name", "accuracy") if model.metrics else None
     return keras
@@ -385,16 +333,16 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 def model_from_json(json_string, custom_objects=None):
     """A fresh (uncompiled, newly initialized) model from ``model.to_json()``."""
     spec = json.loads(json_string)
-    if spec.get("class_name") != "Sequential":
+    if spec.get("class_name") not in MODEL_CLASSES:
         raise not_implemented(f"model_from_json for {spec.get('class_name')!r}", "use minicnn's to_json output")
-    return Sequential.from_config(spec["config"])
+    return keras_model(MODEL_CLASSES[spec["class_name"]].from_config(spec["config"]))
 
 
 def clone_model(model, input_tensors=None, clone_function=None):
     """Same architecture, freshly initialized weights (as Keras's clone_model)."""
     _refuse_extras("clone_model", input_tensors=(input_tensors, None, "clone without new inputs"),
                    clone_function=(clone_function, None, "clone without a clone_function"))
-    return Sequential.from_config(json.loads(model.to_json())["config"])
+    return model_from_json(model.to_json())
 
 
 __getattr__ = module_getattr(__name__, {}, "available: models.Sequential, models.Model, models.load_model, "

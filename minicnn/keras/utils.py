@@ -1,13 +1,14 @@
-"""``keras.utils``: ``to_categorical`` (also as ``np_utils.to_categorical``) and ``set_random_seed``."""
+"""``keras.utils``: ``to_categorical`` (also as ``np_utils.to_categorical``), ``set_random_seed`` and
+``plot_model`` (drawn with matplotlib; no graphviz or pydot needed)."""
 import sys
 import types
 import warnings
 
 from ..data import to_categorical
 from ..rng import set_seed
-from ._compat import module_getattr
+from ._compat import module_getattr, require_default
 
-__all__ = ["to_categorical", "set_random_seed", "np_utils"]
+__all__ = ["to_categorical", "set_random_seed", "np_utils", "plot_model"]
 
 
 def set_random_seed(seed):
@@ -33,8 +34,23 @@ np_utils.__getattr__ = module_getattr(np_utils.__name__, {}, "available: utils.n
                                                              "(Keras 3: utils.to_categorical)")
 sys.modules[np_utils.__name__] = np_utils
 
+
+def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, show_layer_names=True,
+               rankdir="TB", expand_nested=False, dpi=200, show_layer_activations=False, show_trainable=False,
+               **kwargs):
+    """Keras's ``plot_model``: the model's graph written to ``to_file`` (PNG); returns the matplotlib
+    Figure (Keras returns an IPython image)."""
+    from ..plots import plot_model as _plot_model
+    for argument, value in (("show_dtype", show_dtype), ("expand_nested", expand_nested),
+                            ("show_layer_activations", show_layer_activations), ("show_trainable", show_trainable)):
+        require_default("plot_model", argument, value, False, "draw names and shapes only")
+    if kwargs:
+        raise ValueError(f"Unrecognized keyword arguments passed to plot_model: {kwargs}")
+    return _plot_model(model, to_file, show_shapes=show_shapes, show_layer_names=show_layer_names,
+                       rankdir=rankdir, dpi=dpi)
+
+
 __getattr__ = module_getattr(__name__, {
-    "plot_model": "use model.summary()",
     "image_dataset_from_directory": "use minicnn.data.load_image_folder(path)",
     "normalize": "scale the arrays with NumPy (e.g. x / 255.0)",
     "load_img": "use minicnn.data.load_image_folder(path)",

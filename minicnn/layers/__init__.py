@@ -5,6 +5,8 @@ from .conv import Conv2D
 from .dense import Dense, Flatten
 from .dropout import Dropout
 from .noise import GaussianNoise, SpatialDropout2D
+from .merge import (Add, Average, Concatenate, Maximum, MergeLayer, Multiply, Subtract, add, average,
+                    concatenate, maximum, multiply, subtract)
 from .normalization import BatchNormalization
 from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPool2D,
                       MaxPooling2D)
@@ -14,7 +16,11 @@ __all__ = ["Layer", "Conv2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "
            "GlobalMaxPooling2D", "GlobalAveragePooling2D", "Dense", "Flatten", "ReLU", "Softmax", "Activation",
            "LeakyReLU", "PReLU", "ELU",
            "Dropout", "BatchNormalization", "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Reshape", "Permute",
-           "Rescaling", "SpatialDropout2D", "GaussianNoise"]
+           "Rescaling", "SpatialDropout2D", "GaussianNoise", "Add", "Subtract", "Multiply", "Average", "Maximum",
+           "Concatenate"]
 
 #: class name -> class, for rebuilding models from JSON
 LAYER_CLASSES = {name: globals()[name] for name in __all__ if name != "Layer"}
+
+#: the functional forms of the merge layers: ``add([a, b])`` is ``Add()([a, b])``
+__all__ += ["MergeLayer", "add", "subtract", "multiply", "average", "maximum", "concatenate"]

@@ -15,6 +15,7 @@ import re
 import numpy as np
 
 from ..checks import float_dtype, shape_tuple
+from .symbolic import connect, is_symbolic
 
 
 def snake_case(name):
@@ -28,6 +29,8 @@ class Layer:
 
     #: layers that draw random numbers (Dropout) set this and own ``self.rng``
     stochastic = False
+    #: merge layers (``minicnn.layers.merge``) take a list of inputs and return a list of gradients
+    multi_input = False
 
     def __init__(self, name=None, input_shape=None, dtype="float32", trainable=True):
         self.name = name
@@ -83,6 +86,9 @@ class Layer:
         raise NotImplementedError
 
     def __call__(self, x, training=False):
+        """On arrays: ``forward``. On symbolic tensors (``minicnn.Input``): a new graph node."""
+        if is_symbolic(x):
+            return connect(self, x)
         return self.forward(x, training=training)
 
     def kink_state(self):
@@ -91,6 +97,22 @@ class Layer:
         them between the evaluations at w+h and w-h: where they differ, the coordinate crosses a
         kink. Smooth layers return ``[]`` (this default); a layer with a kink overrides it."""
         return []
+    @property
+    def input(self):
+        """The symbolic input of the layer's first call (a list for a merge layer), as in Keras."""
+        return self._symbolic("_call_input", "input")
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's first call: ``Model(inputs, layer.output)`` extracts it."""
+        return self._symbolic("_call_output", "output")
+
+    def _symbolic(self, attribute, what):
+        value = getattr(self, attribute, None)
+        if value is None:
+            raise AttributeError(f"The layer {self.name or type(self).__name__} has never been called and thus has "
+                                 f"no defined {what}.")
+        return value
 
     # ------------------------------------------------------------------ parameters
     def add_param(self, key, value, regularizer=None, constraint=None):

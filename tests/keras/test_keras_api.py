@@ -86,25 +86,25 @@ def test_functional_chain_and_feature_extraction():
     assert truncated.predict(x[:2]).shape == (2, 6, 6, 4)
     seq = small_cnn(layers.Input((8, 8, 1)))
     assert len(models.Model(seq.inputs, [l.output for l in seq.layers]).predict(x[:1])) == 4
-    with pytest.raises(NotImplementedError, match="several outputs"):
+    with pytest.raises(ValueError, match="the model has 6 outputs' labels"):
+        features.compile("sgd", "sparse_categorical_crossentropy")
         features.fit(x, y)
 
 
-def test_branching_and_sharing_are_refused():
+def test_branches_merges_and_shared_layers_build_graphs():
     inputs = keras.Input((8, 8, 1))
     a = layers.Conv2D(2, 3)(inputs)
     b = layers.Conv2D(2, 3)(inputs)
-    with pytest.raises(NotImplementedError, match="branching"):
-        keras.Model(inputs, [a, b])
+    two = keras.Model(inputs, [a, b])
+    assert [o.shape for o in two.predict(np.ones((3, 8, 8, 1), np.float32))] == [(3, 6, 6, 2)] * 2
     shared = layers.Dense(4)
     flat = layers.Flatten()(inputs)
-    shared(flat)
-    with pytest.raises(NotImplementedError, match="more than once"):
-        shared(flat)
-    with pytest.raises(NotImplementedError, match="merging"):
-        layers.Concatenate()
-    with pytest.raises(NotImplementedError, match="arithmetic"):
-        a + b
+    merged = layers.add([shared(flat), shared(flat)])
+    model = keras.Model(inputs, layers.concatenate([merged, merged]))
+    assert model.output_shape == (8,) and len([l for l in model.layers if l is shared]) == 1
+    assert isinstance(a + b, keras.KerasTensor)
+    with pytest.raises(NotImplementedError, match="constant"):
+        a + 1.0
     with pytest.raises(NotImplementedError, match="subclassing"):
         keras.Model()
 
@@ -252,3 +252,21 @@ def test_weights_attributes_and_metric_name_survive_load(tmp_path):
     loaded = models.load_model(tmp_path / "m.npz")
     history = loaded.fit(x, y, epochs=1, verbose=0)
     assert sorted(history.history) == ["acc", "loss"]
+
+
+def test_two_headed_functional_model_with_named_losses():
+    x, y = small_data(24)
+    inputs = keras.Input((8, 8, 1))
+    features = layers.Flatten()(layers.Conv2D(2, 3, activation="relu")(inputs))
+    digit = layers.Dense(3, activation="softmax", name="digit")(features)
+    parity = layers.Dense(2, activation="softmax", name="parity")(features)
+    model = keras.Model(inputs, [digit, parity])
+    model.compile(optimizer="adam", loss={"digit": "sparse_categorical_crossentropy",
+                                          "parity": "sparse_categorical_crossentropy"},
+                  loss_weights={"digit": 1.0, "parity": 0.2}, metrics={"digit": ["accuracy"], "parity": ["accuracy"]})
+    history = model.fit(x, {"digit": y, "parity": y % 2}, epochs=1, batch_size=8, verbose=0)
+    assert list(history.history) == ["loss", "digit_loss", "parity_loss", "digit_accuracy", "parity_accuracy"]
+    scores = model.evaluate(x, [y, y % 2], verbose=0, return_dict=True)
+    assert list(scores) == model.metrics_names and scores["loss"] == pytest.approx(
+        scores["digit_loss"] + 0.2 * scores["parity_loss"], rel=1e-6)
+    assert [p.shape for p in model.predict(x[:3])] == [(3, 3), (3, 2)]

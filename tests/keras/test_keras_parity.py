@@ -330,5 +330,7 @@ def test_from_keras_functional_chain_and_refusals():
         from_keras(keras.Sequential([keras.Input((4, 3)), keras.layers.LSTM(2)]))
     branch = keras.layers.Conv2D(2, 1)(inputs)
     merged = keras.layers.Add()([branch, keras.layers.Conv2D(2, 1)(inputs)])
-    with pytest.raises(NotImplementedError):
-        from_keras(keras.Model(inputs, merged))
+    graph = from_keras(keras.Model(inputs, merged))  # a graph: see test_graph_parity.py
+    assert isinstance(graph, minicnn.Model) and not isinstance(graph, minicnn.Sequential)
+    with pytest.raises(NotImplementedError, match="Dot"):
+        from_keras(keras.Model(inputs, keras.layers.Dot(axes=-1)([branch, branch])))

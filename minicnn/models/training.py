@@ -1,0 +1,254 @@
+"""One batch: the training step, evaluation and prediction (Keras's ``train_step`` and friends).
+
+The training step (``train_step``)::
+
+    out  = model(x, training=True)                 # _forward (graph.py)
+    L, d = loss(out, y) + penalties                # _loss_and_grad: the output head; the loss reads
+                                                   #   a final softmax's or sigmoid's logits as Keras
+    backward(d)                                    # _backward (graph.py), which starts with the
+                                                   #   head's _head_backward; every layer fills grads
+                                                   #   (penalty gradients included)
+    optimizer.apply_gradients(params, grads)       # the only place weights change
+    apply_constraints()                            # then kernel_constraint=..., as Keras
+
+The output head, everything that knows how the loss meets the model, is one section below:
+``_losses``, ``_output_logits``, ``_loss_and_grad``, ``_head_backward``. The pieces a
+model provides: ``_forward(x, training)``, ``_backward(d)``, ``parameters()``, ``_output_heads()``
+and the input checks of ``checks.py``.
+"""
+import numpy as np
+
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from .. import optimizers as optimizers_module
+from ..checks import positive_int
+from .checks import as_list, n_samples, take
+
+ACCURACY_NAMES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy")
+
+
+class Trainer:
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer, loss, metrics=("accuracy",), loss_weights=None):
+        """``loss``: one loss, or for a model with several outputs one per output (a list, or a dict
+        keyed by output name, Keras's ``{'name': loss}``); ``loss_weights`` likewise: the training
+        loss is ``sum_k loss_weights[k] * loss_k``. ``metrics=['accuracy']`` (or per output,
+        ``{'name': ['accuracy']}``) tracks the accuracy of every output."""
+        self.optimizer = optimizers_module.get(optimizer)
+        names = self.output_names if self._multi_output else None
+        if names is None:
+            if loss_weights is not None:
+                raise ValueError("loss_weights are for models with several outputs")
+            self.loss = losses_module.get(loss)
+        else:
+            losses = as_list(loss, names, "losses") if isinstance(loss, (list, tuple, dict)) else [loss] * len(names)
+            self.loss = [losses_module.get(l) for l in losses]
+            weights = [1.0] * len(names) if loss_weights is None else as_list(loss_weights, names, "loss_weights")
+            self.loss_weights = [float(w) for w in weights]
+        for loss_object in self._losses():
+            if loss_object.reduction == "none":
+                raise ValueError(f"{loss_object.name} with reduction='none' gives one loss per sample, which "
+                                 "training cannot minimise; use reduction='sum_over_batch_size' (the default) "
+                                 "or 'sum'")
+        metrics = flat_metrics(metrics)
+        for m in metrics:
+            if m not in ACCURACY_NAMES:
+                raise ValueError(f"unsupported metric {m!r}; minicnn tracks 'accuracy' "
+                                 "(use minicnn.metrics for others after predict)")
+        self.metrics = ["accuracy"] if metrics else []
+        return self
+
+    # ------------------------------------------------------------------ the output head
+    def _losses(self):
+        """One loss object per output."""
+        return list(self.loss) if isinstance(self.loss, list) else [self.loss] * len(self._outputs)
+
+    def _output_logits(self, k):
+        """Keras's ``_keras_logits`` for output ``k`` after a forward pass (``minicnn.losses``), or None.
+
+        Walking back from the output through nodes that returned their input object unchanged
+        (``Activation('linear')``, Dropout at inference), the first other node's layer gives the logits
+        when it ends in a softmax or sigmoid. Backward then starts at that layer's ``backward_logits``
+        and skips the pass-through nodes, so every tensor on the way must feed nothing else and the
+        layer must not be shared (its ``logits`` are those of its last use)."""
+        tensor, path = self._outputs[k], []
+        if self._consumers.get(id(tensor)):
+            return None
+        while tensor.node is not None and self._passed_through.get(id(tensor.node)):
+            path.append(tensor.node)
+            tensor = tensor.node.inputs[0]
+            if self._consumers.get(id(tensor)) != 1:
+                return None
+        node = tensor.node
+        if node is None or id(node.layer) in self._shared:
+            return None
+        layer = node.layer
+        for activation in ("softmax", "sigmoid"):
+            if getattr(layer, f"ends_in_{activation}", False) and getattr(layer, "logits", None) is not None:
+                return losses_module.OutputLogits(layer.logits, activation), node, path
+        return None
+
+    def _loss_and_grad(self, out, y):
+        """The loss of outputs ``out`` for targets ``y`` and its gradient, plus the layers' penalties
+        (``regularization_loss``, in training and evaluation as Keras). Each output's loss reads the
+        logits of a final softmax or sigmoid when it takes them (``_output_logits``); the gradient is
+        then at those logits and ``_head_backward`` starts backward there. With several outputs:
+        ``sum_k w_k L_k`` and the list of ``w_k dL_k``; the unweighted ``L_k`` are kept in
+        ``self._output_losses``."""
+        outs, ys = (out, y) if self._multi_output else ([out], [y])
+        weights = self.loss_weights if self._multi_output else [1.0]
+        total, grads, self._output_losses, self._heads_at_logits = 0.0, [], [], []
+        for k, (loss, weight) in enumerate(zip(self._losses(), weights)):
+            found = self._output_logits(k)
+            value, d, at_logits = loss.compute(outs[k], ys[k], found[0] if found else None)
+            self._heads_at_logits.append(found if at_logits else None)
+            total += weight * value
+            grads.append(d if weight == 1.0 else d * d.dtype.type(weight))
+            self._output_losses.append(value)
+        total += self.regularization_loss()
+        return total, (grads if self._multi_output else grads[0])
+
+    def _head_backward(self, d):
+        """The first step of backward, from ``d`` (what ``_loss_and_grad`` returned): where an output's
+        loss read logits, the producing layer's ``backward_logits`` runs here and the pass-through
+        nodes after it are skipped. Returns ``(seeds, done)``: ``seeds`` the ``(tensors, gradients)``
+        that backward starts from, ``done`` the ids of the nodes whose backward already ran."""
+        ds = d if self._multi_output else [d]
+        seeds, done = [], set()
+        for k, (t, _) in enumerate(self._output_heads()):
+            if ds[k] is None:
+                continue
+            head = self._heads_at_logits[k]
+            if head is not None:
+                _, node, path = head
+                done.update(id(n) for n in path + [node])
+                seeds.append((node.inputs, [node.layer.backward_logits(ds[k])]))
+            else:
+                seeds.append(([t], [ds[k]]))
+        return seeds, done
+
+    def regularization_loss(self):
+        """The sum of every layer's penalties (``kernel_regularizer=``, ``activity_regularizer=``...),
+        which Keras adds to the loss in training and in evaluation; the layers' backward adds their
+        gradients."""
+        return sum(layer.regularization_loss() for layer in self.layers)
+
+    def apply_constraints(self):
+        """Project constrained weights (``kernel_constraint=...``) after an optimizer step, as Keras."""
+        for layer in self.trainable_layers:
+            layer.apply_constraints()
+
+    def _learning_rate_log(self):
+        """The ``learning_rate`` value logged at the end of each epoch."""
+        return self.optimizer.learning_rate
+
+    # ------------------------------------------------------------------ one batch
+    def _correct(self, out, y):
+        """The batch's count of correct predictions; with several outputs the array
+        ``[correct_1 .. correct_K, n L_1 .. n L_K]`` (per-output counts and summed losses)."""
+        if not self._multi_output:
+            return metrics_module.count_correct(out, y)
+        counts = [metrics_module.count_correct(o, yk) for o, yk in zip(out, y)]
+        n = n_samples(out)
+        return np.array(counts + [n * v for v in self._output_losses], dtype=np.float64)
+
+    def _metric_logs(self, correct, seen):
+        """The logs of ``correct`` (summed over batches, see ``_correct``) over ``seen`` samples:
+        ``accuracy``; with several outputs ``<output>_loss`` and ``<output>_accuracy`` (Keras's keys)."""
+        if not self._multi_output:
+            return {"accuracy": correct / seen} if self.metrics else {}
+        names, k = self.output_names, len(self._outputs)
+        logs = {f"{name}_loss": float(correct[k + i] / seen) for i, name in enumerate(names)}
+        if self.metrics:
+            logs.update({f"{name}_accuracy": float(correct[i] / seen) for i, name in enumerate(names)})
+        return logs
+
+    def train_step(self, x, y):
+        """One optimizer step on a checked float batch; returns ``(loss, correct predictions)``."""
+        out = self._forward(x, True)
+        loss, d = self._loss_and_grad(out, y)
+        if not np.isfinite(loss):
+            return loss, self._correct(out, y)
+        self._backward(d)
+        self.optimizer.apply_gradients(self.parameters())
+        self.apply_constraints()
+        return loss, self._correct(out, y)
+
+    def _train_step(self, x, y):
+        """What ``fit`` calls for each batch (``train_step``; a separate name so tests can spy on it)."""
+        return self.train_step(x, y)
+
+    def test_step(self, x, y):
+        """``(summed loss, correct predictions)`` of one float batch in inference mode."""
+        out = self._forward(x, False)
+        return self._loss_and_grad(out, y)[0] * n_samples(x), self._correct(out, y)
+
+    def train_on_batch(self, x, y):
+        """One optimizer step on one batch; returns ``[loss, accuracy]`` (or the loss without metrics)."""
+        self._require_compiled()
+        x = self._check_x(x)
+        self._check_finite(x)
+        n = n_samples(x)
+        y = self._check_y(y, n)
+        loss, correct = self._train_step(self._as_float(x), y)
+        logs = self._metric_logs(correct, n)
+        return [loss] + list(logs.values()) if logs else loss
+
+    def test_on_batch(self, x, y):
+        self._require_compiled()
+        return self.evaluate(x, y, batch_size=n_samples(self._check_x(x)), verbose=0)
+
+    # ------------------------------------------------------------------ whole arrays
+    def predict(self, x, batch_size=32, verbose=0):
+        """The model's output (probabilities for a softmax model), shape (N,) + output_shape; a list
+        of arrays for a model with several outputs."""
+        batch_size = positive_int(batch_size, "batch_size")
+        x = self._check_x(x)
+        self._check_finite(x)
+        n = n_samples(x)
+        shapes = self.output_shape if self._multi_output else [self.output_shape]
+        outs = [np.empty((n,) + tuple(shape), dtype=self.dtype) for shape in shapes]
+        for start in range(0, n, batch_size):
+            part = self._forward(self._as_float(take(x, slice(start, start + batch_size))), False)
+            for out, p in zip(outs, part if self._multi_output else [part]):
+                out[start:start + batch_size] = p
+        return outs if self._multi_output else outs[0]
+
+    def __call__(self, x, training=False):
+        return self._forward(self._as_float(self._check_x(x)), training)
+
+    def evaluate(self, x, y, batch_size=32, verbose=1):
+        """Mean loss and accuracy over ``(x, y)``: ``[loss, accuracy]`` (the loss alone without metrics);
+        with several outputs ``[loss, <output>_loss..., <output>_accuracy...]``."""
+        logs = self._evaluate_logs(x, y, batch_size)
+        if verbose:
+            print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+        return list(logs.values()) if len(logs) > 1 else logs["loss"]
+
+    def _evaluate_logs(self, x, y, batch_size):
+        """``{"loss": ..., metric: ...}`` over ``(x, y)`` in inference mode."""
+        self._require_compiled()
+        batch_size = positive_int(batch_size, "batch_size")
+        x = self._check_x(x)
+        self._check_finite(x)
+        n = n_samples(x)
+        y = self._check_y(y, n)
+        total_loss, correct = 0.0, 0
+        for start in range(0, n, batch_size):
+            batch = slice(start, start + batch_size)
+            loss, ok = self.test_step(self._as_float(take(x, batch)), take(y, batch))
+            total_loss += loss
+            correct = correct + ok
+        n = max(n, 1)
+        return {"loss": total_loss / n, **self._metric_logs(correct, n)}
+
+
+def flat_metrics(metrics):
+    """The metric names of ``compile(metrics=...)``: a list, or per output a dict/list of lists."""
+    if metrics is None:
+        return []
+    if isinstance(metrics, str):
+        return [metrics]
+    entries = list(metrics.values()) if isinstance(metrics, dict) else list(metrics)
+    return [m for entry in entries for m in (entry if isinstance(entry, (list, tuple)) else [entry])]
+
