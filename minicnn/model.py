@@ -17,7 +17,7 @@ import numpy as np
 
 from . import losses as losses_module
 from . import optimizers as optimizers_module
-from .callbacks import CallbackList, History, ProgressLogger
+from .callbacks import CallbackList, History, ProgressLogger, callback_list
 from .checks import non_negative_int, positive_int, shape_tuple
 from .layers import LAYER_CLASSES
 from .layers.base import Layer, snake_case
@@ -247,38 +247,57 @@ class Sequential:
         return self.evaluate(x, y, batch_size=len(x), verbose=0)
 
     # ------------------------------------------------------------------ inference
-    def predict(self, x, batch_size=32, verbose=0):
-        """Outputs of the last layer (probabilities for a softmax model), shape (N,) + output_shape."""
+    def predict(self, x, batch_size=32, verbose=0, callbacks=None):
+        """Outputs of the last layer (probabilities for a softmax model), shape (N,) + output_shape.
+        ``callbacks`` get the ``on_predict_*`` hooks, batch logs ``{"outputs": batch_outputs}``."""
         batch_size = positive_int(batch_size, "batch_size")
         x = self._check_x(x)
         self._check_finite(x)
         out = np.empty((x.shape[0],) + self.output_shape, dtype=self.dtype)
-        for start in range(0, x.shape[0], batch_size):
+        cbs = callback_list(callbacks, self, {"verbose": verbose, "epochs": 1, "steps": -(-len(x) // batch_size)})
+        cbs.on_predict_begin()
+        for step, start in enumerate(range(0, x.shape[0], batch_size)):
+            cbs.on_predict_batch_begin(step)
             out[start:start + batch_size] = self._forward(self._as_float(x[start:start + batch_size]), False)
+            cbs.on_predict_batch_end(step, logs={"outputs": out[start:start + batch_size]})
+        cbs.on_predict_end()
         return out
 
     def __call__(self, x, training=False):
         return self._forward(self._as_float(self._check_x(x)), training)
 
-    def evaluate(self, x, y, batch_size=32, verbose=1):
-        """Mean loss and accuracy over ``(x, y)``: ``[loss, accuracy]`` (the loss alone without metrics)."""
+    def evaluate(self, x, y, batch_size=32, verbose=1, callbacks=None):
+        """Mean loss and accuracy over ``(x, y)``: ``[loss, accuracy]`` (the loss alone without metrics).
+        ``callbacks`` get the ``on_test_*`` hooks with the running means as batch logs."""
         self._require_compiled()
         batch_size = positive_int(batch_size, "batch_size")
         x = self._check_x(x)
         self._check_finite(x)
         y = self._check_y(y, x.shape[0])
         total_loss, correct = 0.0, 0
-        for start in range(0, x.shape[0], batch_size):
+        cbs = callback_list(callbacks, self, {"verbose": verbose, "epochs": 1, "steps": -(-len(x) // batch_size)})
+        cbs.on_test_begin()
+        for step, start in enumerate(range(0, x.shape[0], batch_size)):
+            cbs.on_test_batch_begin(step)
             xb, yb = self._as_float(x[start:start + batch_size]), y[start:start + batch_size]
             out = self._forward(xb, False)
             total_loss += self._loss_and_grad(out, yb)[0] * len(xb)
             correct += self._correct(out, yb)
+            cbs.on_test_batch_end(step, logs=self._metric_logs(total_loss, correct, start + len(xb)))
+        cbs.on_test_end(logs=self._metric_logs(total_loss, correct, x.shape[0]))
         n = max(x.shape[0], 1)
         result = [total_loss / n, correct / n] if self.metrics else total_loss / n
         if verbose:
             shown = result if self.metrics else [result]
             print(" - ".join(f"{k}: {v:.4f}" for k, v in zip(["loss", "accuracy"], shown)))
         return result
+
+    def _metric_logs(self, total_loss, correct, seen):
+        """The logs Keras passes to callbacks: running mean loss (and accuracy) over ``seen`` samples."""
+        logs = {"loss": total_loss / seen}
+        if self.metrics:
+            logs["accuracy"] = correct / seen
+        return logs
 
     def feature_maps(self, x):
         """Each layer's activation for inputs ``x`` (inference mode): ``[(layer name, array)]``."""
@@ -344,10 +363,15 @@ class Sequential:
 
         self.history = History()
         self.history.params = {"epochs": epochs, "steps": steps, "batch_size": batch_size, "verbose": verbose}
-        progress = [ProgressLogger(verbose)] if verbose else []
-        cbs = CallbackList([self.history] + progress + list(callbacks or []), self)
+        callbacks = list(callbacks or [])
+        own_progress = any(isinstance(cb, ProgressLogger) for cb in callbacks)  # e.g. keras's ProgbarLogger()
+        progress = [ProgressLogger(verbose)] if verbose and not own_progress else []
+        cbs = CallbackList(callbacks, self, core=[self.history] + progress)
         self.stop_training = False
+        self._initial_epoch = None  # BackupAndRestore sets the epoch to resume from, as in Keras
         cbs.on_train_begin()
+        initial_epoch = self._initial_epoch or initial_epoch
+        logs = {}
         # overflow in a diverging step is reported once by _handle_divergence, not as NumPy warnings
         with _StopOnInterrupt() as interrupt, np.errstate(over="ignore", invalid="ignore"):
             for epoch in range(initial_epoch, epochs):
@@ -376,10 +400,8 @@ class Sequential:
                     seen += len(xb)
                     total_loss += loss * len(xb)
                     correct += ok
-                    logs = {"loss": total_loss / seen, "size": len(xb)}
-                    if self.metrics:
-                        logs["accuracy"] = correct / seen
-                    cbs.on_train_batch_end(step, logs)
+                    self._epoch_samples = seen  # for the progress display's samples/s
+                    cbs.on_train_batch_end(step, logs=self._metric_logs(total_loss, correct, seen))
                     if interrupt.requested:
                         break
                 if interrupt.requested or self.history.stopped_reason == "nan":
@@ -388,19 +410,17 @@ class Sequential:
                         print(f"Interrupted during epoch {epoch + 1}, step {step + 1}: training stopped "
                               "after the current batch.", file=sys.stderr)
                     break
-                logs = {"loss": total_loss / seen}
-                if self.metrics:
-                    logs["accuracy"] = correct / seen
+                logs = self._metric_logs(total_loss, correct, seen)
                 if validation_data is not None:
-                    val = self.evaluate(val_x, val_y, batch_size=batch_size, verbose=0)
+                    val = Sequential.evaluate(self, val_x, val_y, batch_size=batch_size, verbose=0, callbacks=cbs)
                     logs["val_loss"] = val[0] if self.metrics else val
                     if self.metrics:
                         logs["val_accuracy"] = val[1]
                 logs["learning_rate"] = self.optimizer.learning_rate
-                cbs.on_epoch_end(epoch, logs)
+                cbs.on_epoch_end(epoch, logs=logs)
                 if self.stop_training:
                     break
-        cbs.on_train_end()
+        cbs.on_train_end(logs=logs)
         return self.history
 
     def _snapshot(self):

@@ -284,3 +284,16 @@ def load_model(path):
     _restore_rng(model, header["rng"], path)
     model.metadata = dict(header["metadata"])
     return model
+
+
+def load_state(model, path):
+    """Put a full save's weights, optimizer state and random state into ``model`` itself (built, same
+    architecture, compiled with the same optimizer), so its training resumes exactly where the save
+    was made (``keras.callbacks.BackupAndRestore``)."""
+    header, arrays = _read(path)
+    if header["kind"] != "model":
+        raise ValueError(f"{path} holds weights only; load_state needs a file written by model.save")
+    _assign_weights(model, header, arrays, path)
+    if model.optimizer is not None and header["optimizer_state"]:
+        model.optimizer.set_state({key: arrays[f"optimizer/{key}"] for key in header["optimizer_state"]})
+    _restore_rng(model, header["rng"], path)

@@ -11,16 +11,16 @@
   implement (``sample_weight``, ``class_weight``, ...) raise NotImplementedError.
 """
 import json
-import warnings
 
 import numpy as np
 
-from ..callbacks import Callback, LearningRateScheduler, ReduceLROnPlateau
+from ..callbacks import LearningRateScheduler, ReduceLROnPlateau
 from ..model import Sequential as _CoreSequential
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optimizers
 from ._compat import module_getattr, not_implemented, require_default
+from ._keras2 import Keras2Model
 from .engine import InputLayer, KerasTensor, eager, set_io
 
 
@@ -34,7 +34,7 @@ def _refuse_extras(owner, **given):
         require_default(owner, argument, value, default, nearest)
 
 
-class Model(_CoreSequential):
+class Model(Keras2Model, _CoreSequential):
     """The functional model ``Model(inputs, outputs)`` restricted to chains (see the module docstring)."""
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
@@ -185,9 +185,8 @@ class Model(_CoreSequential):
         if validation_data is not None and len(validation_data) == 3:
             raise not_implemented("validation_data with sample weights", "pass (x_val, y_val)")
         callbacks = list(callbacks or [])
-        keras_callbacks = [_KerasLogNames(cb, self._rename_logs) for cb in callbacks]
         history = super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=_verbose(verbose),
-                              callbacks=keras_callbacks, validation_split=validation_split,
+                              callbacks=callbacks, validation_split=validation_split,
                               validation_data=validation_data, shuffle=shuffle, initial_epoch=initial_epoch,
                               steps_per_epoch=steps_per_epoch)
         learning_rate = history.history.get("learning_rate")
@@ -210,14 +209,6 @@ class Model(_CoreSequential):
             renamed[key] = value
         return renamed
 
-    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
-                      validation_data=None, initial_epoch=0, **kwargs):
-        """Keras 2's deprecated spelling of ``fit(generator, ...)``."""
-        warnings.warn("Model.fit_generator is deprecated; use Model.fit, which supports generators",
-                      DeprecationWarning, stacklevel=2)
-        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
-                        callbacks=callbacks, validation_data=validation_data, initial_epoch=initial_epoch, **kwargs)
-
     def _keras_logs(self, logs):
         """minicnn's epoch logs renamed and ordered as Keras's: accuracy, loss, val_accuracy, val_loss."""
         keys = []
@@ -231,12 +222,11 @@ class Model(_CoreSequential):
                  callbacks=None, return_dict=False):
         """``[loss, accuracy]`` (the loss alone without metrics); a dict with ``return_dict=True``."""
         self._refuse_training("evaluate")
-        _refuse_extras("evaluate", sample_weight=(sample_weight, None, "evaluate without sample weights"),
-                       callbacks=(callbacks, None, "evaluate without callbacks"))
+        _refuse_extras("evaluate", sample_weight=(sample_weight, None, "evaluate without sample weights"))
         if y is None and x is not None and not isinstance(x, np.ndarray) and hasattr(x, "__next__"):
             x, y, batch_size = _draw_batches(x, steps)
         result = super().evaluate(x, y, batch_size=32 if batch_size is None else batch_size,
-                                  verbose=_verbose(verbose))
+                                  verbose=_verbose(verbose), callbacks=callbacks)
         if not return_dict:
             return result
         values = result if self.metrics else [result]
@@ -244,10 +234,10 @@ class Model(_CoreSequential):
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         require_default("predict", "steps", steps, None, "predict on arrays, all of them")
-        require_default("predict", "callbacks", callbacks, None, "call the model in a loop yourself")
         batch_size = 32 if batch_size is None else int(batch_size)
         if not self._several_outputs:
-            return super().predict(x, batch_size=batch_size)
+            return super().predict(x, batch_size=batch_size, callbacks=callbacks)
+        require_default("predict", "callbacks", callbacks, None, "call the model in a loop yourself")
         x = self._check_x(x)
         parts = [self._forward_outputs(self._as_float(x[i:i + batch_size]), False)
                  for i in range(0, len(x), batch_size)]
@@ -399,37 +389,3 @@ def clone_model(model, input_tensors=None, clone_function=None):
 
 __getattr__ = module_getattr(__name__, {}, "available: models.Sequential, models.Model, models.load_model, "
                                           "models.model_from_json, models.clone_model")
-
-
-class _KerasLogNames(Callback):
-    """Runs a user's callback with the logs renamed by ``rename`` (see ``Model._rename_logs``)."""
-
-    def __init__(self, inner, rename):
-        super().__init__()
-        self.inner, self.rename = inner, rename
-
-    def set_model(self, model):
-        super().set_model(model)
-        self.inner.set_model(model)
-
-    def set_params(self, params):
-        super().set_params(params)
-        self.inner.set_params(params)
-
-    def on_train_begin(self, logs=None):
-        self.inner.on_train_begin(self.rename(logs))
-
-    def on_train_end(self, logs=None):
-        self.inner.on_train_end(self.rename(logs))
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.inner.on_epoch_begin(epoch, self.rename(logs))
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.inner.on_epoch_end(epoch, self.rename(logs))
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self.inner.on_train_batch_begin(batch, self.rename(logs))
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.inner.on_train_batch_end(batch, self.rename(logs))
