@@ -33,6 +33,7 @@ import zipfile
 
 import numpy as np
 
+from . import keras_format
 from . import losses as losses_module
 from . import optimizers as optimizers_module
 from .model import FORMAT_VERSION, Sequential
@@ -144,6 +145,8 @@ def save_model(model, path, metadata=None):
     ``metadata`` (a JSON-serialisable dict, e.g. ``{"class_names": [...]}``) to ``path``."""
     if not model.built:
         model.build()
+    if keras_format.handles(path):  # .keras / .h5: Keras's formats (with this save embedded)
+        return keras_format.save(model, path, "model", metadata)
     header, arrays = _header(model, "model", metadata if metadata is not None else getattr(model, "metadata", None))
     _write_atomic(path, header, arrays)
 
@@ -153,6 +156,8 @@ def save_weights(model, path):
     Any suffix is accepted; the file is an npz whatever its name says."""
     if not model.built:
         model.build()
+    if keras_format.handles(path) and not os.fspath(path).lower().endswith(".keras"):
+        return keras_format.save(model, path, "weights")
     header, arrays = _header(model, "weights", None)
     _write_atomic(path, header, arrays)
 
@@ -230,6 +235,8 @@ def _assign_weights(model, header, arrays, path):
 
 def load_weights(model, path):
     """Load weights saved by ``save_weights`` or ``save`` into ``model`` (same architecture)."""
+    if os.path.isfile(path) and keras_format.file_kind(path):
+        return keras_format.load_weights(model, path)
     header, arrays = _read(path)
     if not model.built:
         model.build(header["architecture"]["config"].get("input_shape"))
@@ -263,6 +270,8 @@ def load_model(path):
     """Rebuild a model written by ``save_model``: architecture, weights, compile settings, optimizer
     state and random state, so predictions are identical and training resumes exactly.
     ``model.metadata`` holds the saved metadata dict."""
+    if os.path.isfile(path) and keras_format.file_kind(path):
+        return keras_format.load_model(path)
     header, arrays = _read(path)
     if header["kind"] != "model":
         raise ValueError(f"{path} holds weights only (saved with save_weights); build the model and call "

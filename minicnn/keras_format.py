@@ -1,0 +1,430 @@
+"""Files that Keras reads and writes: ``.keras`` (Keras 3) and ``.h5`` / ``.weights.h5`` (HDF5).
+
+``minicnn.saving`` hands these suffixes here (``model.save("m.keras")``, ``save_weights("w.h5")``...).
+Needs h5py, the optional extra ``minicnn[keras-files]``, imported on first use. No pickle anywhere:
+configs are JSON, weights HDF5 datasets of numbers.
+
+Layouts written (and read), as Keras 3.x writes them (``keras/src/saving/saving_lib.py`` and
+``keras/src/legacy/saving/legacy_h5_format.py``)::
+
+    m.keras          zip: metadata.json  {"keras_version", "date_saved"}
+                          config.json    {"module", "class_name": "Sequential", "config": {"layers": [
+                                          InputLayer {"batch_shape": [null, ...]}, each layer's config]}}
+                          model.weights.h5  vars/ (the model)  layers/<key>/vars/<i>: layer weights
+                                          in Keras's order (Conv2D/Dense: kernel, bias; BatchNormalization:
+                                          gamma, beta, moving_mean, moving_variance). <key> is Keras's:
+                                          the snake-case class name, made unique with _1, _2...
+    w.weights.h5     model.weights.h5 alone
+    m.h5 (legacy)    attrs model_config (JSON), keras_version, backend;
+                     model_weights/  attrs layer_names; <layer name>/ attrs weight_names,
+                                     datasets at those names ("<layer>/kernel:0")
+    w.h5 (legacy)    the model_weights group's contents at the root (Keras 2's save_weights)
+
+Files minicnn writes also carry minicnn's own save (``minicnn.npz`` in the zip, a
+``minicnn_state`` byte dataset in HDF5: optimizer state, random state, metadata), which Keras
+ignores; minicnn reads it back, so a ``.keras`` round trip resumes training exactly. Files written
+by Keras are read from the Keras layout: architecture (Sequential models, or functional chains)
+and weights, for the layers minicnn implements; anything else raises a clear error. Keras's
+compile settings are not read (the model comes back uncompiled: compile it).
+"""
+import io
+import json
+import os
+import re
+import tempfile
+import time
+import zipfile
+
+import numpy as np
+
+from .interop import _ALIASES, _ARGUMENTS
+
+MINICNN_MEMBER = "minicnn.npz"  # inside a .keras zip
+MINICNN_DATASET = "minicnn_state"  # inside an HDF5 file
+KERAS_VERSION = "3.0.0"  # written to metadata.json / keras_version: the file format minicnn writes
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+def _h5py():
+    try:
+        import h5py
+    except ImportError:
+        raise ImportError("reading and writing Keras files (.keras, .h5) needs h5py: install minicnn's optional "
+                          "extra with `pip install minicnn[keras-files]` (or `pip install h5py`); "
+                          "other suffixes save minicnn's own .npz format without it") from None
+    return h5py
+
+
+def handles(path):
+    """True for the suffixes that mean a Keras file: ``.keras``, ``.h5`` (also ``.weights.h5``), ``.hdf5``."""
+    return os.fspath(path).lower().endswith((".keras", ".h5", ".hdf5"))
+
+
+def file_kind(path):
+    """``"zip"``, ``"hdf5"`` or None (anything else, e.g. minicnn's own npz under a Keras name)."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head == _HDF5_MAGIC:
+        return "hdf5"
+    if head[:4] == b"PK\x03\x04" and _zip_member(path, "config.json"):
+        return "zip"
+    return None
+
+
+def _zip_member(path, name):
+    try:
+        with zipfile.ZipFile(path) as z:
+            return name in z.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+# ------------------------------------------------------------------ names and configs
+def snake_case(name):
+    """Keras's ``naming.to_snake_case``: ``MaxPooling2D`` -> ``max_pooling2d``, ``ReLU`` -> ``re_lu``."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub("([a-z])([A-Z])", r"\1_\2", name)
+    return name.lower()
+
+
+def weight_keys(class_names):
+    """The ``layers/<key>`` of each layer in Keras's weights file (saving_lib's ``_get_unique_name``)."""
+    used, keys = {}, []
+    for class_name in class_names:
+        base = snake_case(class_name)
+        if base in used:
+            used[base] += 1
+            keys.append(f"{base}_{used[base]}")
+        else:
+            used[base] = 0
+            keys.append(base)
+    return keys
+
+
+def _class_name(layer):
+    name = type(layer).__name__
+    name = _ALIASES.get(name, name)
+    if name not in _ARGUMENTS:
+        raise ValueError(f"cannot write layer {layer.name} ({name}) to a Keras file; Keras files hold "
+                         f"{', '.join(sorted(_ARGUMENTS))}")
+    return name
+
+
+def _layer_spec(layer, dtype):
+    class_name = _class_name(layer)
+    config = layer.get_config()
+    keras_config = {"name": layer.name, "trainable": layer.trainable, "dtype": dtype}
+    keras_config.update({k: v for k, v in config.items() if k in _ARGUMENTS[class_name]})
+    if class_name == "BatchNormalization":
+        keras_config["axis"] = -1
+    return {"module": "keras.layers", "class_name": class_name, "config": keras_config, "registered_name": None,
+            "build_config": {"input_shape": [None, *layer.input_shape]}}
+
+
+def model_config(model):
+    """Keras 3's ``config.json`` for a minicnn chain model (a Sequential with its InputLayer)."""
+    if not model.built:
+        model.build()
+    dtype = str(model.dtype)
+    batch_shape = [None, *model.input_shape]
+    layers = [{"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+               "config": {"batch_shape": batch_shape, "dtype": dtype, "sparse": False, "name": "input_layer"}}]
+    layers += [_layer_spec(layer, dtype) for layer in model.layers]
+    return {"module": "keras", "class_name": "Sequential", "registered_name": None,
+            "config": {"name": model.name, "trainable": True, "dtype": dtype, "layers": layers},
+            "build_config": {"input_shape": batch_shape}}
+
+
+def _inbound(spec):
+    """Names of the layers feeding a functional layer spec (Keras 3 and Keras 2 config styles)."""
+    names = []
+    for node in spec.get("inbound_nodes") or []:
+        if isinstance(node, dict):  # Keras 3: {"args": [{"class_name": "__keras_tensor__", ...}], "kwargs": {}}
+            for arg in node.get("args", []):
+                history = arg.get("config", {}).get("keras_history") if isinstance(arg, dict) else None
+                if history is None:
+                    raise ValueError(f"layer {spec['config'].get('name')!r}: unexpected inbound node {node!r}")
+                names.append(history[0])
+        else:  # Keras 2: [[name, node_index, tensor_index, kwargs], ...]
+            names.extend(entry[0] for entry in node)
+    return names
+
+
+def _chain_specs(config, path):
+    """``(input_shape, [layer specs in order])`` of a Sequential model or a functional chain."""
+    class_name = config.get("class_name")
+    inner = config.get("config")
+    if class_name not in ("Sequential", "Functional", "Model"):
+        raise ValueError(f"{path}: minicnn reads Sequential models and functional chains, not {class_name!r}")
+    specs = inner if isinstance(inner, list) else inner.get("layers")  # Keras 2.0-2.1: the list itself
+    if not isinstance(specs, list) or not specs:
+        raise ValueError(f"{path}: the model config has no layers")
+    input_shape = None
+    if isinstance(inner, dict) and inner.get("build_input_shape"):
+        input_shape = inner["build_input_shape"][1:]
+    if config.get("build_config", {}).get("input_shape"):
+        input_shape = config["build_config"]["input_shape"][1:]
+    chain = []
+    for spec in specs:
+        cfg = spec.get("config", {})
+        batch_shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
+        if batch_shape:
+            input_shape = list(batch_shape)[1:]
+        if spec.get("class_name") == "InputLayer":
+            continue
+        chain.append(spec)
+    if class_name != "Sequential":
+        previous = [s["config"]["name"] for s in specs if s.get("class_name") == "InputLayer"]
+        if len(previous) != 1:
+            raise ValueError(f"{path}: minicnn reads models with one input, this one has {len(previous)}")
+        for spec in chain:
+            if _inbound(spec) != previous:
+                raise ValueError(f"{path}: layer {spec['config']['name']!r} takes {_inbound(spec)}, not the previous "
+                                 f"layer {previous}: minicnn reads chains (no branches, merges or shared layers)")
+            previous = [spec["config"]["name"]]
+    if input_shape is None or any(d is None for d in input_shape):
+        raise ValueError(f"{path}: the model's input shape is unknown or not fully defined ({input_shape})")
+    return tuple(int(d) for d in input_shape), chain
+
+
+def model_from_keras_config(config, path="config"):
+    """A ``minicnn.keras`` Sequential (freshly initialized) from a Keras model config dict."""
+    from .keras import Input, models
+    from .keras import layers as keras_layers
+    input_shape, chain = _chain_specs(config, path)
+    built = []
+    for spec in chain:
+        class_name = _ALIASES.get(spec.get("class_name"), spec.get("class_name"))
+        cfg = spec.get("config", {})
+        if class_name not in _ARGUMENTS:
+            raise ValueError(f"{path}: layer {cfg.get('name')!r} is a Keras {class_name}, which minicnn does not "
+                             f"implement; minicnn reads {', '.join(sorted(_ARGUMENTS))}")
+        kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in cfg.items() if k in _ARGUMENTS[class_name]}
+        if isinstance(kwargs.get("activation"), dict):  # an activation serialized as an object
+            kwargs["activation"] = kwargs["activation"].get("config", {}).get("name", kwargs["activation"])
+        built.append(getattr(keras_layers, class_name)(**kwargs, name=cfg.get("name"),
+                                                       trainable=cfg.get("trainable", True)))
+    name = config["config"].get("name", "sequential") if isinstance(config["config"], dict) else "sequential"
+    return models.Sequential([Input(input_shape)] + built, name=name)
+
+
+# ------------------------------------------------------------------ weights in HDF5
+def _write_keras3_weights(h5, model):
+    h5.create_group("vars").attrs["name"] = model.name
+    keys = weight_keys([_class_name(layer) for layer in model.layers])
+    for key, layer in zip(keys, model.layers):
+        group = h5.create_group(f"layers/{key}/vars")
+        group.attrs["name"] = layer.name
+        for i, w in enumerate(layer.get_weights()):
+            group.create_dataset(str(i), data=w)
+
+
+def _read_keras3_weights(h5, class_names, path):
+    keys = weight_keys(class_names)
+    found = []
+    for key in keys:
+        group = h5.get(f"layers/{key}/vars")
+        if group is None:
+            found.append(None)
+            continue
+        found.append([np.asarray(group[str(i)]) for i in range(len(group))])
+    if all(v is None for v in found):
+        raise ValueError(f"{path}: no layer weights in Keras 3's layout (layers/<name>/vars/<i>)")
+    return [v or [] for v in found]
+
+
+def _write_legacy_weights(group, model):
+    group.attrs["layer_names"] = np.array([layer.name.encode() for layer in model.layers])
+    group.attrs["backend"] = "tensorflow"
+    group.attrs["keras_version"] = KERAS_VERSION
+    for layer in model.layers:
+        g = group.create_group(layer.name)
+        names = [f"{layer.name}/{key}:0" for key in list(layer.params) + list(layer.state)]
+        g.attrs["weight_names"] = np.array([n.encode() for n in names])
+        for name, w in zip(names, layer.get_weights()):
+            g.create_dataset(name, data=w)
+
+
+def _decode(values):
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in np.asarray(values).ravel()]
+
+
+def _read_legacy_weights(group, model, path):
+    """Weights per layer of ``model`` from a legacy group, matched as Keras's ``load_weights`` matches
+    them: the saved layers that have weights, in order, onto the model's layers that have weights."""
+    if "layer_names" not in group.attrs:
+        raise ValueError(f"{path}: not a Keras weights file (no layer_names attribute)")
+    saved = []
+    for name in _decode(group.attrs["layer_names"]):
+        names = _decode(group[name].attrs.get("weight_names", []))
+        if names:
+            saved.append((name, [np.asarray(group[name][n]) for n in names]))
+    targets = [layer for layer in model.layers if layer.get_weights()]
+    if len(saved) != len(targets):
+        raise ValueError(f"architecture mismatch: {path} holds weights for {len(saved)} layers "
+                         f"({', '.join(n for n, _ in saved)}), the model has {len(targets)} layers with weights "
+                         f"({', '.join(l.name for l in targets)})")
+    by_layer = {id(layer): arrays for layer, (_, arrays) in zip(targets, saved)}
+    return [by_layer.get(id(layer), []) for layer in model.layers]
+
+
+def _assign(model, values, path):
+    """Set each layer's weights from ``values`` (one list per layer), checking counts and shapes."""
+    for layer, arrays in zip(model.layers, values):
+        want = [w.shape for w in layer.get_weights()]
+        got = [a.shape for a in arrays]
+        if want != got:
+            raise ValueError(f"architecture mismatch: layer {layer.name} expects weights of shapes {want}, "
+                             f"{path} has {got}")
+    for layer, arrays in zip(model.layers, values):
+        if arrays:
+            layer.set_weights([a.astype(layer.dtype) for a in arrays])
+
+
+# ------------------------------------------------------------------ minicnn's own save, embedded
+def _minicnn_bytes(model, kind, metadata, directory):
+    from . import saving
+    fd, tmp = tempfile.mkstemp(prefix=".minicnn-", suffix=".npz", dir=directory)
+    os.close(fd)
+    try:
+        if kind == "model":
+            saving.save_model(model, tmp, metadata)
+        else:
+            saving.save_weights(model, tmp)
+        with open(tmp, "rb") as f:
+            return f.read()
+    finally:
+        os.remove(tmp)
+
+
+def _with_embedded(blob, action):
+    """Run ``action(path)`` on minicnn's embedded save written to a temporary file."""
+    fd, tmp = tempfile.mkstemp(prefix=".minicnn-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        return action(tmp)
+    finally:
+        os.remove(tmp)
+
+
+def _embedded(path, kind):
+    if kind == "zip":
+        with zipfile.ZipFile(path) as z:
+            return z.read(MINICNN_MEMBER) if MINICNN_MEMBER in z.namelist() else None
+    h5py = _h5py()
+    with h5py.File(path, "r") as f:
+        return np.asarray(f[MINICNN_DATASET]).tobytes() if MINICNN_DATASET in f else None
+
+
+# ------------------------------------------------------------------ public entry points
+def save(model, path, kind, metadata=None):
+    """Write ``model`` to ``path`` in the Keras format its suffix names (``kind``: "model" or "weights")."""
+    h5py = _h5py()
+    path = os.fspath(path)
+    if not model.built:
+        model.build()
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot save to {path}: the directory {directory} does not exist")
+    blob = _minicnn_bytes(model, kind, metadata, directory)
+    weights = io.BytesIO()
+    fd, tmp = tempfile.mkstemp(prefix=".minicnn-", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        if path.lower().endswith(".keras"):
+            with h5py.File(weights, "w") as h5:
+                _write_keras3_weights(h5, model)
+            meta = {"keras_version": KERAS_VERSION, "date_saved": time.strftime("%Y-%m-%d@%H:%M:%S")}
+            with zipfile.ZipFile(tmp, "w") as z:
+                z.writestr("metadata.json", json.dumps(meta))
+                z.writestr("config.json", json.dumps(model_config(model)))
+                z.writestr("model.weights.h5", weights.getvalue())
+                z.writestr(MINICNN_MEMBER, blob)
+        else:
+            with h5py.File(tmp, "w") as h5:
+                if kind == "weights" and path.lower().endswith(".weights.h5"):
+                    _write_keras3_weights(h5, model)
+                elif kind == "weights":
+                    _write_legacy_weights(h5, model)
+                else:
+                    h5.attrs["backend"] = "tensorflow"
+                    h5.attrs["keras_version"] = KERAS_VERSION
+                    h5.attrs["model_config"] = json.dumps(model_config(model))
+                    _write_legacy_weights(h5.create_group("model_weights"), model)
+                h5.create_dataset(MINICNN_DATASET, data=np.frombuffer(blob, dtype=np.uint8))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def load_model(path):
+    """The model in a Keras file (``file_kind(path)`` is "zip" or "hdf5")."""
+    from . import saving
+    path = os.fspath(path)
+    kind = file_kind(path)
+    blob = _embedded(path, kind)
+    if blob is not None:
+        return _with_embedded(blob, saving.load_model)
+    if kind == "zip":
+        with zipfile.ZipFile(path) as z:
+            config = json.loads(z.read("config.json"))
+            if "model.weights.h5" not in z.namelist():
+                raise ValueError(f"{path}: the .keras file has no model.weights.h5")
+            weights = io.BytesIO(z.read("model.weights.h5"))
+        model = model_from_keras_config(config, path)
+        names = _keras_class_names(config)
+        with _h5py().File(weights, "r") as h5:
+            values = _read_keras3_weights(h5, names, path)
+        _assign(model, [v for n, v in zip(names, values) if n != "InputLayer"], path)
+        return model
+    with _h5py().File(path, "r") as h5:
+        if "model_config" not in h5.attrs:
+            raise ValueError(f"{path} holds weights only (no model_config): build the model and call "
+                             "model.load_weights(path)")
+        raw = h5.attrs["model_config"]
+        config = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+        model = model_from_keras_config(config, path)
+        _assign(model, _read_legacy_weights(h5["model_weights"], model, path), path)
+    return model
+
+
+def _keras_class_names(config):
+    """Class names in the order Keras's weights file numbers them (a functional model's InputLayer too)."""
+    inner = config["config"]
+    specs = inner if isinstance(inner, list) else inner["layers"]
+    sequential = config.get("class_name") == "Sequential"
+    return [_ALIASES.get(s["class_name"], s["class_name"]) for s in specs
+            if not (sequential and s["class_name"] == "InputLayer")]
+
+
+def load_weights(model, path):
+    """Load the weights of a Keras file into ``model`` (built or buildable, same architecture)."""
+    from . import saving
+    path = os.fspath(path)
+    kind = file_kind(path)
+    blob = _embedded(path, kind)
+    if blob is not None:
+        return _with_embedded(blob, lambda tmp: saving.load_weights(model, tmp))
+    if not model.built:
+        model.build()
+    if kind == "zip":
+        with zipfile.ZipFile(path) as z:
+            weights = io.BytesIO(z.read("model.weights.h5"))
+        opened = _h5py().File(weights, "r")
+    else:
+        opened = _h5py().File(path, "r")
+    with opened as h5:
+        if "layers" in h5:
+            values = _read_keras3_weights(h5, [_class_name(l) for l in model.layers], path)
+        else:
+            group = h5["model_weights"] if "model_weights" in h5 else h5
+            values = _read_legacy_weights(group, model, path)
+    _assign(model, values, path)
+    return None
