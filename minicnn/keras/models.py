@@ -199,6 +199,8 @@ class Model(Keras2Model, _CoreSequential):
     def _rename_logs(self, logs):
         """A batch's or epoch's logs with the accuracy keys under the metric name the user compiled
         with (``acc``, ``sparse_categorical_accuracy``...), so callbacks can monitor those names."""
+        if logs is not None and "learning_rate" in logs:  # Keras logs it only when an LR callback sets it
+            logs = {k: v for k, v in logs.items() if k != "learning_rate"}
         if logs is None or not self._metric_name or self._metric_name == "accuracy":
             return logs
         renamed = {}
