@@ -1,4 +1,5 @@
 """``keras.utils``: ``to_categorical`` (also as ``np_utils.to_categorical``) and ``set_random_seed``."""
+import random
 import types
 
 import numpy as np
@@ -11,8 +12,10 @@ __all__ = ["to_categorical", "set_random_seed", "normalize", "np_utils"]
 
 
 def set_random_seed(seed):
-    """Seed minicnn's generator (weights, dropout, shuffling) and NumPy's global one."""
+    """Seed minicnn's generator (weights, dropout, shuffling), NumPy's global one and Python's
+    ``random``, as Keras's ``set_random_seed`` seeds Python, NumPy and its backend."""
     set_seed(seed)
+    random.seed(seed)
 
 
 def normalize(x, axis=-1, order=2):
