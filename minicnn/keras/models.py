@@ -375,8 +375,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 def model_from_json(json_string, custom_objects=None):
-    """A fresh (uncompiled, newly initialized) model from ``model.to_json()``."""
+    """A fresh (uncompiled, newly initialized) model from ``model.to_json()``, minicnn's or real Keras's
+    (Sequential models and functional chains of the layers minicnn implements)."""
     spec = json.loads(json_string)
+    if isinstance(spec, dict) and "format_version" not in spec:  # Keras's own JSON (keras.Model.to_json)
+        from ..keras_format import model_from_keras_config
+        return model_from_keras_config(spec, "the JSON string")
     if spec.get("class_name") != "Sequential":
         raise not_implemented(f"model_from_json for {spec.get('class_name')!r}", "use minicnn's to_json output")
     return Sequential.from_config(spec["config"])
