@@ -25,7 +25,11 @@ Files minicnn writes also carry minicnn's own save (``minicnn.npz`` in the zip, 
 ignores; minicnn reads it back, so a ``.keras`` round trip resumes training exactly. Files written
 by Keras are read from the Keras layout: architecture (Sequential models, or functional chains)
 and weights, for the layers minicnn implements; anything else raises a clear error. Keras's
-compile settings are not read (the model comes back uncompiled: compile it).
+compile settings (``compile_config``, legacy ``training_config``) compile the model when minicnn
+has the optimizer and loss they name (otherwise a warning and an uncompiled model). In ``.keras``
+files the optimizer's variables (``optimizer/vars``: iterations, learning_rate, then per trainable
+weight SGD's momentum or Adam's m and v) are written and read, so training resumes in Keras where
+minicnn stopped and the other way round; legacy ``.h5`` files carry no optimizer state.
 """
 import io
 import json
@@ -33,6 +37,7 @@ import os
 import re
 import tempfile
 import time
+import warnings
 import zipfile
 
 import numpy as np
@@ -131,9 +136,51 @@ def model_config(model):
     layers = [{"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
                "config": {"batch_shape": batch_shape, "dtype": dtype, "sparse": False, "name": "input_layer"}}]
     layers += [_layer_spec(layer, dtype) for layer in model.layers]
-    return {"module": "keras", "class_name": "Sequential", "registered_name": None,
-            "config": {"name": model.name, "trainable": True, "dtype": dtype, "layers": layers},
-            "build_config": {"input_shape": batch_shape}}
+    config = {"module": "keras", "class_name": "Sequential", "registered_name": None,
+              "config": {"name": model.name, "trainable": True, "dtype": dtype, "layers": layers},
+              "build_config": {"input_shape": batch_shape}}
+    if model.optimizer is not None and model.loss is not None:
+        config["compile_config"] = compile_config(model)
+    return config
+
+
+def compile_config(model):
+    """Keras 3's ``compile_config``: the optimizer (Keras's class and argument names, which minicnn's
+    configs use), the loss and the metric, so ``keras.models.load_model`` returns a compiled model.
+    The optimizer's variables go to ``optimizer/vars`` in the weights file (SGD and Adam)."""
+    optimizer = {k: v for k, v in model.optimizer.get_config().items() if k != "name"}
+    loss = model.loss.get_config()
+    if any(v for k, v in loss.items() if k != "name"):  # e.g. from_logits=True: the loss object
+        loss = {"module": "keras.losses", "class_name": type(model.loss).__name__, "registered_name": None,
+                "config": {**loss, "reduction": "sum_over_batch_size"}}
+    else:
+        loss = loss["name"]
+    metric = getattr(model, "_metric_name", None) or "accuracy"
+    return {"optimizer": {"module": "keras.optimizers", "class_name": type(model.optimizer).__name__,
+                          "config": {"name": type(model.optimizer).__name__.lower(), **optimizer},
+                          "registered_name": None},
+            "loss": loss, "loss_weights": None, "metrics": [metric] if model.metrics else None,
+            "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+
+def compile_from_keras(model, config, path):
+    """Compile ``model`` as Keras's ``compile_config`` (``.keras``) or ``training_config`` (legacy
+    ``.h5``) says; a warning, and an uncompiled model, when minicnn lacks a piece of it."""
+    from .keras import losses, optimizers
+    optimizer = config.get("optimizer") or config.get("optimizer_config")
+    try:
+        if not isinstance(optimizer, dict):
+            raise ValueError(f"unexpected optimizer entry {optimizer!r}")
+        opt = getattr(optimizers, optimizer["class_name"])(**optimizer.get("config", {}))
+        loss = config.get("loss")
+        if isinstance(loss, dict):
+            loss = getattr(losses, loss["class_name"])(**loss.get("config", {}))
+        metrics = [m.get("config", {}).get("name", m.get("class_name")) if isinstance(m, dict) else m
+                   for m in config.get("metrics") or []]
+        model.compile(optimizer=opt, loss=loss, metrics=metrics or None)
+    except (NotImplementedError, ValueError, TypeError, KeyError) as err:
+        warnings.warn(f"{path}: the model is returned uncompiled, its compile settings could not be restored "
+                      f"({type(err).__name__}: {err}); call model.compile(...)", UserWarning, stacklevel=3)
 
 
 def _inbound(spec):
@@ -282,6 +329,59 @@ def _assign(model, values, path):
             layer.set_weights([a.astype(layer.dtype) for a in arrays])
 
 
+# ------------------------------------------------------------------ optimizer variables (.keras)
+def _keras_slots(optimizer):
+    """minicnn's slot names in the order Keras 3 creates the optimizer's variables per trainable
+    weight (after ``iterations`` and ``learning_rate``; interleaved per weight), or None when the
+    optimizer's variables are not mapped (its state is then not transferred)."""
+    for cls in type(optimizer).__mro__:
+        if cls.__name__ == "SGD" and cls.__module__ == "minicnn.optimizers":
+            return ["momentum"] if optimizer.momentum else []
+        if cls.__name__ == "Adam" and cls.__module__ == "minicnn.optimizers":
+            return ["m", "v"]
+    return None
+
+
+def _write_optimizer_vars(h5, model):
+    optimizer = model.optimizer
+    slots = None if optimizer is None else _keras_slots(optimizer)
+    if slots is None:
+        return
+    group = h5.create_group("optimizer/vars")
+    group.attrs["name"] = type(optimizer).__name__.lower()
+    values = [np.array(optimizer.iterations, dtype=np.int64), np.array(optimizer.learning_rate, dtype=np.float32)]
+    for key, param, _ in model.parameters():
+        saved = optimizer.slots.get(key, {})
+        values += [saved.get(name, np.zeros_like(param)) for name in slots]
+    for i, value in enumerate(values):
+        group.create_dataset(str(i), data=value)
+
+
+def _read_optimizer_vars(h5, model, path):
+    """Keras's optimizer variables into ``model.optimizer`` (compiled from the file's config)."""
+    group = h5.get("optimizer/vars")
+    slots = None if model.optimizer is None else _keras_slots(model.optimizer)
+    if group is None or slots is None or len(group) == 0:
+        return
+    params = model.parameters()
+    if len(group) == 2:  # an optimizer Keras had not built yet: no moments
+        model.optimizer.set_state({"iterations": np.asarray(group["0"]).astype(np.int64)})
+        return
+    if len(group) != 2 + len(slots) * len(params):
+        warnings.warn(f"{path}: the optimizer state was not read: the file has {len(group)} optimizer variables, "
+                      f"minicnn's {type(model.optimizer).__name__} expects {2 + len(slots) * len(params)}",
+                      UserWarning, stacklevel=3)
+        return
+    values = [np.asarray(group[str(i)]) for i in range(len(group))]
+    state = {"iterations": values[0].astype(np.int64)}
+    position = 2
+    for key, param, _ in params:
+        for name in slots:
+            state[f"{key}:{name}"] = values[position].astype(param.dtype)
+            position += 1
+    model.optimizer.set_state(state)
+
+
 # ------------------------------------------------------------------ minicnn's own save, embedded
 def _minicnn_bytes(model, kind, metadata, directory):
     from . import saving
@@ -336,6 +436,8 @@ def save(model, path, kind, metadata=None):
         if path.lower().endswith(".keras"):
             with h5py.File(weights, "w") as h5:
                 _write_keras3_weights(h5, model)
+                if model.loss is not None:
+                    _write_optimizer_vars(h5, model)
             meta = {"keras_version": KERAS_VERSION, "date_saved": time.strftime("%Y-%m-%d@%H:%M:%S")}
             with zipfile.ZipFile(tmp, "w") as z:
                 z.writestr("metadata.json", json.dumps(meta))
@@ -351,7 +453,12 @@ def save(model, path, kind, metadata=None):
                 else:
                     h5.attrs["backend"] = "tensorflow"
                     h5.attrs["keras_version"] = KERAS_VERSION
-                    h5.attrs["model_config"] = json.dumps(model_config(model))
+                    config = model_config(model)
+                    h5.attrs["model_config"] = json.dumps({k: v for k, v in config.items() if k != "compile_config"})
+                    if "compile_config" in config:  # the legacy format's name for it
+                        training = dict(config["compile_config"])
+                        training["optimizer_config"] = training.pop("optimizer")
+                        h5.attrs["training_config"] = json.dumps(training)
                     _write_legacy_weights(h5.create_group("model_weights"), model)
                 h5.create_dataset(MINICNN_DATASET, data=np.frombuffer(blob, dtype=np.uint8))
         umask = os.umask(0)
@@ -382,7 +489,10 @@ def load_model(path):
         names = _keras_class_names(config)
         with _h5py().File(weights, "r") as h5:
             values = _read_keras3_weights(h5, names, path)
-        _assign(model, [v for n, v in zip(names, values) if n != "InputLayer"], path)
+            _assign(model, [v for n, v in zip(names, values) if n != "InputLayer"], path)
+            if config.get("compile_config"):
+                compile_from_keras(model, config["compile_config"], path)
+                _read_optimizer_vars(h5, model, path)
         return model
     with _h5py().File(path, "r") as h5:
         if "model_config" not in h5.attrs:
@@ -392,6 +502,9 @@ def load_model(path):
         config = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
         model = model_from_keras_config(config, path)
         _assign(model, _read_legacy_weights(h5["model_weights"], model, path), path)
+        training = h5.attrs.get("training_config")
+    if training is not None:
+        compile_from_keras(model, json.loads(training.decode() if isinstance(training, bytes) else training), path)
     return model
 
 

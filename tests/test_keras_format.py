@@ -83,6 +83,15 @@ def test_dot_keras_is_keras3_zip_layout(tmp_path):
         np.testing.assert_array_equal(h5["layers/batch_normalization/vars/3"], bn.state["moving_variance"])
         assert h5["layers/dense_1/vars"].attrs["name"] == model.layers[10].name
         assert len(h5["layers/max_pooling2d/vars"]) == 0 and h5["vars"].attrs["name"] == model.name
+        opt = h5["optimizer/vars"]  # Keras's order: iterations, learning_rate, then m, v per trainable weight
+        assert int(opt["0"][()]) == 3 and float(opt["1"][()]) == np.float32(0.001)
+        kernel_key = f"{conv.name}/kernel"
+        np.testing.assert_array_equal(opt["2"], model.optimizer.slots[kernel_key]["m"])
+        np.testing.assert_array_equal(opt["3"], model.optimizer.slots[kernel_key]["v"])
+        assert len(opt) == 2 + 2 * len(model.parameters())
+    assert config["compile_config"]["optimizer"]["class_name"] == "Adam"
+    assert config["compile_config"]["loss"] == "sparse_categorical_crossentropy"
+    assert config["compile_config"]["metrics"] == ["accuracy"]
 
 
 def test_dot_keras_round_trip_resumes_exactly_through_the_embedded_save(tmp_path):
@@ -110,8 +119,14 @@ def test_the_keras_layout_alone_gives_the_same_model(tmp_path, name):
     loaded = minicnn.load_model(path)
     assert [type(l).__name__ for l in loaded.layers] == [type(l).__name__ for l in model.layers]
     assert [l.name for l in loaded.layers] == [l.name for l in model.layers]
-    assert same_weights(model, loaded) and loaded.optimizer is None  # Keras's compile settings are not read
+    assert same_weights(model, loaded)
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert loaded.optimizer.get_config() == model.optimizer.get_config() and loaded.metrics_names == ["loss",
+                                                                                                      "accuracy"]
+    if name.endswith(".keras"):  # the optimizer's variables too (legacy .h5 files have none)
+        assert loaded.optimizer.iterations == 3
+        assert all(np.array_equal(loaded.optimizer.slots[k][n], v) for k, slots in model.optimizer.slots.items()
+                   for n, v in slots.items())
 
 
 def test_legacy_h5_layout(tmp_path):

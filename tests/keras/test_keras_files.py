@@ -80,8 +80,8 @@ def test_minicnn_loads_what_keras_saves(tmp_path, name, functional):
     loaded = models.load_model(tmp_path / name)
     assert [l.name for l in loaded.layers] == [l.name for l in model.layers if type(l).__name__ != "InputLayer"]
     close(loaded.predict(X), model.predict(X, verbose=0))
-    loaded.compile("adam", "sparse_categorical_crossentropy")  # uncompiled, as documented: compile to train
-    loaded.fit(X, np.arange(6) % 3, verbose=0)
+    assert type(loaded.optimizer).__name__ == "Adam" and loaded.metrics_names == ["loss", "accuracy"]
+    loaded.fit(X, np.arange(6) % 3, verbose=0)  # compiled from the file's compile settings
 
 
 def test_minicnn_load_weights_reads_keras_save_weights(tmp_path):
@@ -116,3 +116,30 @@ def test_model_from_json_reads_keras_to_json_and_normalize_matches():
     x = np.random.default_rng(1).normal(size=(4, 5))
     close(minicnn.keras.utils.normalize(x), keras.utils.normalize(x))
     close(minicnn.keras.utils.normalize(x, axis=-1, order=1), keras.utils.normalize(x, axis=-1, order=1))
+
+
+def test_training_resumes_across_minicnn_and_keras_with_the_optimizer_state(tmp_path):
+    y = np.arange(6) % 3
+    model = ours()  # Adam, 4 steps taken
+    model.save(tmp_path / "m.keras")
+    theirs_model = keras.models.load_model(tmp_path / "m.keras")
+    assert int(theirs_model.optimizer.iterations) == model.optimizer.iterations == 4
+    assert theirs_model.loss == "sparse_categorical_crossentropy" or "sparse" in str(theirs_model.loss)
+    no_dropout = dict(batch_size=6, epochs=1, shuffle=False, verbose=0)
+    for layer in model.layers:  # compare the Adam steps, not the dropout masks
+        if type(layer).__name__ == "Dropout":
+            layer.rate = 0.0
+    for layer in theirs_model.layers:
+        if type(layer).__name__ == "Dropout":
+            layer.rate = 0.0
+    model.fit(X, y, **no_dropout)
+    theirs_model.fit(X, y, **no_dropout)
+    for a, b in zip(model.get_weights(), theirs_model.get_weights()):
+        close(a, b)
+    theirs_model.save(tmp_path / "k.keras")
+    back = models.load_model(tmp_path / "k.keras")
+    assert back.optimizer.iterations == 5 and back.metrics_names == ["loss", "accuracy"]
+    back.fit(X, y, **no_dropout)
+    theirs_model.fit(X, y, **no_dropout)
+    for a, b in zip(back.get_weights(), theirs_model.get_weights()):
+        close(a, b)
