@@ -16,9 +16,10 @@ The JSON header::
      "rng": {"model": bit_generator.state, "layers": {dropout layer name: bit_generator.state}},
      "metadata": {...}}                                    # e.g. {"class_names": [...]}
 
-Paths are used exactly as given: ``model.save("run/model.keras")`` writes ``run/model.keras``
-(numpy's habit of appending ``.npz`` is avoided by writing to an open file), and
-``save_weights("model.h5")`` works although the file is an npz inside, not HDF5.
+Paths are used exactly as given (numpy's habit of appending ``.npz`` is avoided by writing to an
+open file). The suffixes ``.keras`` and ``.h5`` (``.weights.h5``, ``.hdf5``) write Keras's formats
+instead, with this npz embedded (``minicnn.keras_format``); loading looks at the content, so npz
+files saved under those names by earlier versions still load.
 Writes are atomic: a temporary file in the same directory, then ``os.replace``.
 
 Every problem with a file raises a ``ValueError`` that says which one: not a zip/npz
