@@ -353,3 +353,26 @@ def test_tensorboard_writes_scalars_that_tensorboard_reads(tmp_path, data):
     assert [v for _, v in train["epoch_learning_rate"]] == pytest.approx([0.1] * 3)
     assert [s for s, _ in train["batch_loss"]] == list(range(1, 10))  # 24 samples: 3 batches an epoch
     assert "evaluation_loss_vs_iterations" in val
+
+
+def test_backup_is_kept_when_ctrl_c_stops_fit(tmp_path, data):
+    import os
+    import signal
+    from minicnn.callbacks import BackupAndRestore
+
+    class CtrlC(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if self.epoch == 1:
+                os.kill(os.getpid(), signal.SIGINT)  # fit stops after this batch, without an exception
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+    x, y = data
+    backup = tmp_path / "backup"
+    history = tiny_model().fit(x, y, epochs=4, batch_size=10, verbose=0, callbacks=[BackupAndRestore(backup),
+                                                                                     CtrlC()])
+    assert history.stopped_reason == "interrupted" and history.epoch == [0]
+    assert (backup / "latest.npz").exists()
+    resumed = tiny_model().fit(x, y, epochs=4, batch_size=10, verbose=0, callbacks=[BackupAndRestore(backup)])
+    assert resumed.epoch == [1, 2, 3] and not backup.exists()
