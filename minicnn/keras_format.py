@@ -144,17 +144,23 @@ def model_config(model):
     return config
 
 
+#: Keras's defaults of the loss arguments minicnn's loss configs may hold (left out when equal)
+_LOSS_DEFAULTS = {"from_logits": False, "reduction": "sum_over_batch_size", "label_smoothing": 0.0, "axis": -1,
+                  "ignore_class": None}
+
+
 def compile_config(model):
     """Keras 3's ``compile_config``: the optimizer (Keras's class and argument names, which minicnn's
     configs use), the loss and the metric, so ``keras.models.load_model`` returns a compiled model.
     The optimizer's variables go to ``optimizer/vars`` in the weights file (SGD and Adam)."""
     optimizer = {k: v for k, v in model.optimizer.get_config().items() if k != "name"}
-    loss = model.loss.get_config()
-    if any(v for k, v in loss.items() if k != "name"):  # e.g. from_logits=True: the loss object
+    config = model.loss.get_config()
+    changed = {k: v for k, v in config.items() if k != "name" and _LOSS_DEFAULTS.get(k, object()) != v}
+    if changed:  # e.g. from_logits=True: the loss object, with the arguments that differ from Keras's defaults
         loss = {"module": "keras.losses", "class_name": type(model.loss).__name__, "registered_name": None,
-                "config": {**loss, "reduction": "sum_over_batch_size"}}
+                "config": {"name": config["name"], **changed}}
     else:
-        loss = loss["name"]
+        loss = config["name"]
     metric = getattr(model, "_metric_name", None) or "accuracy"
     return {"optimizer": {"module": "keras.optimizers", "class_name": type(model.optimizer).__name__,
                           "config": {"name": type(model.optimizer).__name__.lower(), **optimizer},

@@ -143,3 +143,22 @@ def test_training_resumes_across_minicnn_and_keras_with_the_optimizer_state(tmp_
     theirs_model.fit(X, y, **no_dropout)
     for a, b in zip(back.get_weights(), theirs_model.get_weights()):
         close(a, b)
+
+
+@pytest.mark.parametrize("name", ["l.keras", "l.h5"])
+def test_keras_compiles_a_from_logits_loss_and_sgd_momentum_from_minicnn_files(tmp_path, name):
+    from minicnn.keras import losses, optimizers
+    minicnn.set_seed(0)
+    model = models.Sequential([Input((8, 8, 1)), layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(3)])
+    model.compile(optimizers.SGD(0.05, momentum=0.9), losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    y = np.arange(6) % 3
+    model.fit(X, y, batch_size=3, verbose=0)
+    model.save(tmp_path / name)
+    loaded = keras.models.load_model(tmp_path / name)
+    assert type(loaded.optimizer).__name__ == "SGD" and loaded.optimizer.momentum == pytest.approx(0.9)
+    theirs_result = loaded.evaluate(X, y, verbose=0, return_dict=True)
+    ours_result = model.evaluate(X, y, verbose=0, return_dict=True)
+    assert theirs_result.keys() == ours_result.keys()
+    for key in ours_result:
+        assert theirs_result[key] == pytest.approx(ours_result[key], rel=1e-5)
