@@ -169,6 +169,30 @@ def compile_config(model):
             "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
 
 
+#: keys tf.keras 2.x wrote into optimizer and loss configs, with the values that mean "as Keras 3 does"
+_KERAS2_DEFAULTS = {"decay": 0.0, "jit_compile": None, "is_legacy_optimizer": None, "reduction": "auto"}
+
+
+def _keras_class(spec):
+    """A serialized object's class name without tf.keras 2's ``Custom>`` prefix (``Custom>Adam``)."""
+    return spec["class_name"].split(">")[-1]
+
+
+def _without_keras2_keys(config):
+    """``config`` without tf.keras 2's keys where they hold the value Keras 3 implies (anything
+    else is kept, so a real ``decay`` is refused by the optimizer rather than dropped)."""
+    return {k: v for k, v in config.items()
+            if not (k in _KERAS2_DEFAULTS and (_KERAS2_DEFAULTS[k] is None or v == _KERAS2_DEFAULTS[k]))}
+
+
+def _flatten(items):
+    """tf.keras 2 nests metrics per output (``[[{...}]]``); one output here."""
+    out = []
+    for item in items:
+        out.extend(_flatten(item) if isinstance(item, list) else [item])
+    return out
+
+
 def compile_from_keras(model, config, path):
     """Compile ``model`` as Keras's ``compile_config`` (``.keras``) or ``training_config`` (legacy
     ``.h5``) says; a warning, and an uncompiled model, when minicnn lacks a piece of it."""
@@ -177,12 +201,12 @@ def compile_from_keras(model, config, path):
     try:
         if not isinstance(optimizer, dict):
             raise ValueError(f"unexpected optimizer entry {optimizer!r}")
-        opt = getattr(optimizers, optimizer["class_name"])(**optimizer.get("config", {}))
+        opt = getattr(optimizers, _keras_class(optimizer))(**_without_keras2_keys(optimizer.get("config", {})))
         loss = config.get("loss")
         if isinstance(loss, dict):
-            loss = getattr(losses, loss["class_name"])(**loss.get("config", {}))
+            loss = getattr(losses, _keras_class(loss))(**_without_keras2_keys(loss.get("config", {})))
         metrics = [m.get("config", {}).get("name", m.get("class_name")) if isinstance(m, dict) else m
-                   for m in config.get("metrics") or []]
+                   for m in _flatten(config.get("metrics") or [])]
         model.compile(optimizer=opt, loss=loss, metrics=metrics or None)
     except (NotImplementedError, ValueError, TypeError, KeyError) as err:
         warnings.warn(f"{path}: the model is returned uncompiled, its compile settings could not be restored "

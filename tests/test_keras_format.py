@@ -242,3 +242,66 @@ def test_missing_h5py_names_the_extra(tmp_path, monkeypatch):
     with pytest.raises(ImportError, match=r"pip install minicnn\[keras-files\]"):
         pooled_model().save(tmp_path / "m.keras")
     pooled_model().save(tmp_path / "m.npz")  # minicnn's own format needs no h5py
+
+
+def write_keras2_h5(path, model):
+    """A model file laid out as tf.keras 2.13's ``model.save("m.h5")`` writes it (Keras 2 configs,
+    ``Custom>Adam`` with ``decay``, nested metrics, ``reduction: auto``), from ``model``'s weights."""
+    layers_config = [{"class_name": "InputLayer", "config": {"batch_input_shape": [None, *model.input_shape],
+                                                             "dtype": "float32", "sparse": False,
+                                                             "ragged": False, "name": "conv2d_input"}}]
+    for layer in model.layers:
+        config = {"name": layer.name, "trainable": True, "dtype": "float32"}
+        config.update({k: v for k, v in layer.get_config().items()
+                       if k in ("filters", "kernel_size", "strides", "padding", "units", "use_bias", "pool_size",
+                                "momentum", "epsilon", "rate", "activation")})
+        if "activation" in config and config["activation"] is None:
+            config["activation"] = "linear"
+        config["kernel_initializer"] = {"class_name": "GlorotUniform", "config": {"seed": None}}
+        layers_config.append({"class_name": type(layer).__name__, "config": config})
+    model_config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": layers_config}}
+    training_config = {
+        "loss": {"class_name": "SparseCategoricalCrossentropy",
+                 "config": {"reduction": "auto", "name": "sparse_categorical_crossentropy", "from_logits": False}},
+        "metrics": [[{"class_name": "MeanMetricWrapper", "config": {"name": "accuracy", "dtype": "float32"}}]],
+        "weighted_metrics": None, "loss_weights": None,
+        "optimizer_config": {"class_name": "Custom>Adam", "config": {
+            "name": "Adam", "weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clipvalue": None,
+            "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "jit_compile": False,
+            "is_legacy_optimizer": False, "learning_rate": 0.0005, "beta_1": 0.9, "beta_2": 0.999,
+            "epsilon": 1e-07, "amsgrad": False, "decay": 0.0}}}
+    with h5py.File(path, "w") as f:
+        f.attrs["backend"] = "tensorflow"
+        f.attrs["keras_version"] = "2.13.1"
+        f.attrs["model_config"] = json.dumps(model_config)
+        f.attrs["training_config"] = json.dumps(training_config)
+        weights = f.create_group("model_weights")
+        weights.attrs["layer_names"] = np.array([l.name.encode() for l in model.layers])
+        for layer in model.layers:
+            names = [f"{layer.name}/{k}:0" for k in list(layer.params) + list(layer.state)]
+            group = weights.create_group(layer.name)
+            group.attrs["weight_names"] = np.array([n.encode() for n in names]) if names else np.array([])
+            for name, value in zip(names, layer.get_weights()):
+                group.create_dataset(name, data=value)
+
+
+def test_reads_a_tf_keras_2_h5_file_with_its_compile_settings(tmp_path):
+    model, x = every_layer_model()
+    write_keras2_h5(tmp_path / "keras2.h5", model)
+    loaded = minicnn.load_model(tmp_path / "keras2.h5")
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert type(loaded.optimizer).__name__ == "Adam" and loaded.optimizer.learning_rate == 0.0005
+    assert loaded.metrics_names == ["loss", "accuracy"] and loaded.loss.get_config()["from_logits"] is False
+
+
+def test_compile_settings_minicnn_lacks_give_a_warning_and_an_uncompiled_model(tmp_path):
+    model, x = every_layer_model()
+    write_keras2_h5(tmp_path / "keras2.h5", model)
+    with h5py.File(tmp_path / "keras2.h5", "a") as f:
+        training = json.loads(f.attrs["training_config"])
+        training["optimizer_config"] = {"class_name": "Custom>Ftrl", "config": {"learning_rate": 0.001}}
+        f.attrs["training_config"] = json.dumps(training)
+    with pytest.warns(UserWarning, match="returned uncompiled.*Ftrl"):
+        loaded = minicnn.load_model(tmp_path / "keras2.h5")
+    assert loaded.optimizer is None
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
