@@ -230,6 +230,8 @@ def _inbound(spec):
 
 def _chain_specs(config, path):
     """``(input_shape, [layer specs in order])`` of a Sequential model or a functional chain."""
+    if not isinstance(config, dict) or not isinstance(config.get("config"), (dict, list)):
+        raise ValueError(f"{path}: not a Keras model config (expected {{'class_name': ..., 'config': {{...}}}})")
     class_name = config.get("class_name")
     inner = config.get("config")
     if class_name not in ("Sequential", "Functional", "Model"):
@@ -364,11 +366,11 @@ def _keras_slots(optimizer):
     """minicnn's slot names in the order Keras 3 creates the optimizer's variables per trainable
     weight (after ``iterations`` and ``learning_rate``; interleaved per weight), or None when the
     optimizer's variables are not mapped (its state is then not transferred)."""
-    for cls in type(optimizer).__mro__:
-        if cls.__name__ == "SGD" and cls.__module__ == "minicnn.optimizers":
-            return ["momentum"] if optimizer.momentum else []
-        if cls.__name__ == "Adam" and cls.__module__ == "minicnn.optimizers":
-            return ["m", "v"]
+    core = next((cls for cls in type(optimizer).__mro__ if cls.__module__ == "minicnn.optimizers"), None)
+    if core is not None and core.__name__ == "SGD":  # the nearest core class: a subclass (Nadam...) differs
+        return ["momentum"] if optimizer.momentum else []
+    if core is not None and core.__name__ == "Adam":
+        return ["m", "v"]
     return None
 
 
