@@ -16,9 +16,10 @@ The JSON header::
      "rng": {"model": bit_generator.state, "layers": {dropout layer name: bit_generator.state}},
      "metadata": {...}}                                    # e.g. {"class_names": [...]}
 
-Paths are used exactly as given: ``model.save("run/model.keras")`` writes ``run/model.keras``
-(numpy's habit of appending ``.npz`` is avoided by writing to an open file), and
-``save_weights("model.h5")`` works although the file is an npz inside, not HDF5.
+Paths are used exactly as given (numpy's habit of appending ``.npz`` is avoided by writing to an
+open file). The suffixes ``.keras`` and ``.h5`` (``.weights.h5``, ``.hdf5``) write Keras's formats
+instead, with this npz embedded (``minicnn.keras_format``); loading looks at the content, so npz
+files saved under those names by earlier versions still load.
 Writes are atomic: a temporary file in the same directory, then ``os.replace``.
 
 Every problem with a file raises a ``ValueError`` that says which one: not a zip/npz
@@ -33,6 +34,7 @@ import zipfile
 
 import numpy as np
 
+from . import keras_format
 from . import losses as losses_module
 from . import optimizers as optimizers_module
 from .models import FORMAT_VERSION, MODEL_CLASSES
@@ -151,6 +153,8 @@ def save_model(model, path, metadata=None):
     ``metadata`` (a JSON-serialisable dict, e.g. ``{"class_names": [...]}``) to ``path``."""
     if not model.built:
         model.build()
+    if keras_format.handles(path):  # .keras / .h5: Keras's formats (with this save embedded)
+        return keras_format.save(model, path, "model", metadata)
     header, arrays = _header(model, "model", metadata if metadata is not None else getattr(model, "metadata", None))
     _write_atomic(path, header, arrays)
 
@@ -160,6 +164,8 @@ def save_weights(model, path):
     Any suffix is accepted; the file is an npz whatever its name says."""
     if not model.built:
         model.build()
+    if keras_format.handles(path) and not os.fspath(path).lower().endswith(".keras"):
+        return keras_format.save(model, path, "weights")
     header, arrays = _header(model, "weights", None)
     _write_atomic(path, header, arrays)
 
@@ -237,6 +243,8 @@ def _assign_weights(model, header, arrays, path):
 
 def load_weights(model, path):
     """Load weights saved by ``save_weights`` or ``save`` into ``model`` (same architecture)."""
+    if os.path.isfile(path) and keras_format.file_kind(path):
+        return keras_format.load_weights(model, path)
     header, arrays = _read(path)
     if not model.built:
         model.build(header["architecture"]["config"].get("input_shape"))
@@ -270,6 +278,8 @@ def load_model(path):
     """Rebuild a model written by ``save_model``: architecture, weights, compile settings, optimizer
     state and random state, so predictions are identical and training resumes exactly.
     ``model.metadata`` holds the saved metadata dict."""
+    if os.path.isfile(path) and keras_format.file_kind(path):
+        return keras_format.load_model(path)
     header, arrays = _read(path)
     if header["kind"] != "model":
         raise ValueError(f"{path} holds weights only (saved with save_weights); build the model and call "
@@ -296,3 +306,16 @@ def load_model(path):
     _restore_rng(model, header["rng"], path)
     model.metadata = dict(header["metadata"])
     return model
+
+
+def load_state(model, path):
+    """Put a full save's weights, optimizer state and random state into ``model`` itself (built, same
+    architecture, compiled with the same optimizer), so its training resumes exactly where the save
+    was made (``keras.callbacks.BackupAndRestore``)."""
+    header, arrays = _read(path)
+    if header["kind"] != "model":
+        raise ValueError(f"{path} holds weights only; load_state needs a file written by model.save")
+    _assign_weights(model, header, arrays, path)
+    if model.optimizer is not None and header["optimizer_state"]:
+        model.optimizer.set_state({key: arrays[f"optimizer/{key}"] for key in header["optimizer_state"]})
+    _restore_rng(model, header["rng"], path)

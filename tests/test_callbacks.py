@@ -242,3 +242,137 @@ def test_checkpoint_verbose_and_unsupported_save_freq(tmp_path, capsys):
     with pytest.raises(NotImplementedError, match="save_freq"):
         ModelCheckpoint(str(tmp_path / "m.npz"), save_freq=100)
     EarlyStopping(verbose=1)  # Keras's argument is accepted
+
+
+# ------------------------------------------------------------------ Keras 3's other callbacks
+def test_lambda_callback_replaces_the_given_hooks_and_takes_keras2_on_batch_end(data):
+    from minicnn.callbacks import LambdaCallback
+    seen = []
+    callback = LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(("epoch", epoch, sorted(logs))),
+                              on_train_begin=lambda logs: seen.append(("begin", logs)),
+                              on_batch_end=lambda batch, logs: seen.append(("batch", batch)))
+    x, y = data
+    tiny_model().fit(x, y, epochs=1, batch_size=15, verbose=0, callbacks=[callback])
+    assert seen == [("begin", {}), ("batch", 0), ("batch", 1), ("epoch", 0, ["accuracy", "learning_rate", "loss"])]
+
+
+def test_evaluate_and_predict_call_the_test_and_predict_hooks(data):
+    events = []
+
+    class Hooks(Callback):
+        def on_test_batch_end(self, batch, logs=None):
+            events.append(("test", batch, logs["loss"]))
+
+        def on_test_end(self, logs=None):
+            events.append(("test_end", logs["loss"]))
+
+        def on_predict_batch_end(self, batch, logs=None):
+            events.append(("predict", batch, logs["outputs"].shape))
+
+    x, y = data
+    model = tiny_model()
+    loss, _ = model.evaluate(x, y, batch_size=20, verbose=0, callbacks=[Hooks()])
+    assert [e[0] for e in events] == ["test", "test", "test_end"] and events[-1][1] == pytest.approx(loss)
+    events.clear()
+    model.predict(x, batch_size=20, callbacks=[Hooks()])
+    assert events == [("predict", 0, (20, 3)), ("predict", 1, (10, 3))]
+
+
+def test_progbar_logger_takes_fits_verbose_and_replaces_the_default_display(data, capsys):
+    from minicnn.callbacks import ProgbarLogger
+    x, y = data
+    tiny_model().fit(x, y, epochs=2, batch_size=10, verbose=2, callbacks=[ProgbarLogger()])
+    assert capsys.readouterr().out.count("Epoch ") == 2  # one display, not two
+    tiny_model().fit(x, y, epochs=2, batch_size=10, verbose=0, callbacks=[ProgbarLogger()])
+    assert capsys.readouterr().out == ""
+
+
+def test_backup_and_restore_resumes_an_interrupted_run_exactly(tmp_path, data):
+    from minicnn.callbacks import BackupAndRestore
+    from minicnn.layers import Dropout
+    x, y = data
+
+    def model():
+        minicnn.set_seed(3)
+        m = minicnn.Sequential([Flatten(input_shape=(4, 4, 1)), Dense(8, activation="relu"), Dropout(0.3),
+                                Dense(3, activation="softmax")])
+        m.compile(minicnn.optimizers.Adam(0.01), "sparse_categorical_crossentropy")
+        return m
+
+    class Crash(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise RuntimeError("power cut")
+
+    reference = model()
+    reference.fit(x, y, epochs=4, batch_size=8, verbose=0)
+    backup = tmp_path / "backup"
+    interrupted = model()
+    with pytest.raises(RuntimeError, match="power cut"):
+        interrupted.fit(x, y, epochs=4, batch_size=8, verbose=0, callbacks=[BackupAndRestore(backup), Crash()])
+    assert sorted(p.name for p in backup.iterdir()) == ["latest.npz", "training_metadata.json"]
+    resumed = model()  # a new process would start from a fresh model too
+    history = resumed.fit(x, y, epochs=4, batch_size=8, verbose=0, callbacks=[BackupAndRestore(backup)])
+    assert history.epoch == [2, 3]
+    assert all(np.array_equal(a, b) for a, b in zip(reference.get_weights(), resumed.get_weights()))
+    assert not backup.exists()  # a run that finished deletes its backup
+    with pytest.raises(NotImplementedError, match="save_freq"):
+        BackupAndRestore(backup, save_freq=10)
+
+
+def test_tensorboard_names_the_extra_when_tensorboard_is_missing(monkeypatch):
+    import sys
+    from minicnn.callbacks import TensorBoard
+    monkeypatch.setitem(sys.modules, "tensorboard", None)
+    monkeypatch.setitem(sys.modules, "tensorboard.compat", None)
+    with pytest.raises(ImportError, match=r"minicnn\[tensorboard\]"):
+        TensorBoard("logs")
+
+
+def test_tensorboard_writes_scalars_that_tensorboard_reads(tmp_path, data):
+    pytest.importorskip("tensorboard", reason="install the extra: pip install minicnn[tensorboard]")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.util.tensor_util import make_ndarray
+    from minicnn.callbacks import TensorBoard
+    x, y = data
+    model = tiny_model()
+    model.compile(minicnn.optimizers.SGD(0.1), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=3, batch_size=10, validation_split=0.2, verbose=0,
+                        callbacks=[TensorBoard(tmp_path, update_freq="batch")])
+
+    def scalars(run):
+        events = EventAccumulator(str(tmp_path / run))
+        events.Reload()
+        return {tag: [(e.step, make_ndarray(e.tensor_proto).item()) for e in events.Tensors(tag)] for tag in events.Tags()["tensors"]}
+
+    train, val = scalars("train"), scalars("validation")
+    for key in ("loss", "accuracy"):
+        assert [s for s, _ in train[f"epoch_{key}"]] == [0, 1, 2]
+        np.testing.assert_allclose([v for _, v in train[f"epoch_{key}"]], history.history[key], rtol=1e-6)
+        np.testing.assert_allclose([v for _, v in val[f"epoch_{key}"]], history.history[f"val_{key}"], rtol=1e-6)
+    assert [v for _, v in train["epoch_learning_rate"]] == pytest.approx([0.1] * 3)
+    assert [s for s, _ in train["batch_loss"]] == list(range(1, 10))  # 24 samples: 3 batches an epoch
+    assert "evaluation_loss_vs_iterations" in val
+
+
+def test_backup_is_kept_when_ctrl_c_stops_fit(tmp_path, data):
+    import os
+    import signal
+    from minicnn.callbacks import BackupAndRestore
+
+    class CtrlC(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if self.epoch == 1:
+                os.kill(os.getpid(), signal.SIGINT)  # fit stops after this batch, without an exception
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+    x, y = data
+    backup = tmp_path / "backup"
+    history = tiny_model().fit(x, y, epochs=4, batch_size=10, verbose=0, callbacks=[BackupAndRestore(backup),
+                                                                                     CtrlC()])
+    assert history.stopped_reason == "interrupted" and history.epoch == [0]
+    assert (backup / "latest.npz").exists()
+    resumed = tiny_model().fit(x, y, epochs=4, batch_size=10, verbose=0, callbacks=[BackupAndRestore(backup)])
+    assert resumed.epoch == [1, 2, 3] and not backup.exists()

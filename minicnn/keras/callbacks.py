@@ -1,12 +1,20 @@
-"""``keras.callbacks``: the callbacks minicnn implements (see ``minicnn.callbacks``)."""
-from ..callbacks import (Callback, CSVLogger, EarlyStopping, History, LearningRateScheduler, ModelCheckpoint,
-                         ReduceLROnPlateau, TerminateOnNaN)
+"""``keras.callbacks``: the callbacks minicnn implements (see ``minicnn.callbacks``).
+
+Subclass ``Callback`` for your own: every Keras 3 hook is called (``on_train_*``, ``on_epoch_*``,
+``on_{train,test,predict}_batch_*``, ``on_test_*`` from ``evaluate`` and fit's validation,
+``on_predict_*`` from ``predict``), with ``self.model``, ``self.params`` and ``logs`` as Keras passes
+them; ``self.model.stop_training = True`` ends ``fit`` after the epoch. ``TensorBoard`` needs the
+optional extra ``minicnn[tensorboard]``.
+"""
+from ..callbacks import (BackupAndRestore, Callback, CSVLogger, EarlyStopping, History,
+                         LambdaCallback, LearningRateScheduler, ModelCheckpoint, ProgbarLogger, ReduceLROnPlateau,
+                         TensorBoard, TerminateOnNaN)
 from ._compat import module_getattr
 
-__all__ = ["Callback", "CSVLogger", "EarlyStopping", "History", "LearningRateScheduler", "ModelCheckpoint",
-           "ReduceLROnPlateau", "TerminateOnNaN"]
+__all__ = ["BackupAndRestore", "Callback", "CSVLogger", "EarlyStopping", "History",
+           "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
+           "TensorBoard", "TerminateOnNaN"]
 
-__getattr__ = module_getattr(__name__, {"TensorBoard": "use CSVLogger and minicnn.plots",
-                                        "ProgbarLogger": "fit(verbose=1) prints progress",
-                                        "BackupAndRestore": "use ModelCheckpoint"},
+__getattr__ = module_getattr(__name__, {"RemoteMonitor": "use CSVLogger or TensorBoard",
+                                        "SwapEMAWeights": "train without EMA weights"},
                              "supported callbacks: " + ", ".join(__all__))

@@ -13,11 +13,10 @@
   NotImplementedError.
 """
 import json
-import warnings
 
 import numpy as np
 
-from ..callbacks import Callback, LearningRateScheduler, ReduceLROnPlateau
+from ..callbacks import LearningRateScheduler, ReduceLROnPlateau
 from ..layers.symbolic import SymbolicTensor
 from ..models import Model as _CoreModel
 from ..models import MODEL_CLASSES
@@ -27,6 +26,7 @@ from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optimizers
 from ._compat import module_getattr, not_implemented, require_default
+from ._keras2 import Keras2Model
 from .engine import InputLayer, KerasTensor, eager
 
 
@@ -40,7 +40,7 @@ def _refuse_extras(owner, **given):
         require_default(owner, argument, value, default, nearest)
 
 
-class Model(_CoreModel):
+class Model(Keras2Model, _CoreModel):
     """The functional model ``Model(inputs, outputs)``: a graph of layers (``minicnn.models.graph``)."""
 
     tensor_class = KerasTensor
@@ -161,9 +161,8 @@ class Model(_CoreModel):
         if validation_data is not None and len(validation_data) == 3:
             raise not_implemented("validation_data with sample weights", "pass (x_val, y_val)")
         callbacks = list(callbacks or [])
-        keras_callbacks = [_KerasLogNames(cb, self._rename_logs) for cb in callbacks]
         history = super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=_verbose(verbose),
-                              callbacks=keras_callbacks, validation_split=validation_split,
+                              callbacks=callbacks, validation_split=validation_split,
                               validation_data=validation_data, shuffle=shuffle, initial_epoch=initial_epoch,
                               steps_per_epoch=steps_per_epoch)
         learning_rate = history.history.get("learning_rate")
@@ -176,6 +175,8 @@ class Model(_CoreModel):
     def _rename_logs(self, logs):
         """A batch's or epoch's logs with the accuracy keys under the metric name the user compiled
         with (``acc``, ``sparse_categorical_accuracy``...), so callbacks can monitor those names."""
+        if logs is not None and "learning_rate" in logs:  # Keras logs it only when an LR callback sets it
+            logs = {k: v for k, v in logs.items() if k != "learning_rate"}
         if logs is None or not self._metric_name or self._metric_name == "accuracy":
             return logs
         renamed = {}
@@ -185,14 +186,6 @@ class Model(_CoreModel):
                     key = prefix + self._metric_name
             renamed[key] = value
         return renamed
-
-    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
-                      validation_data=None, initial_epoch=0, **kwargs):
-        """Keras 2's deprecated spelling of ``fit(generator, ...)``."""
-        warnings.warn("Model.fit_generator is deprecated; use Model.fit, which supports generators",
-                      DeprecationWarning, stacklevel=2)
-        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
-                        callbacks=callbacks, validation_data=validation_data, initial_epoch=initial_epoch, **kwargs)
 
     def _keras_logs(self, logs):
         """minicnn's epoch logs renamed and ordered as Keras's: accuracy, loss, val_accuracy, val_loss
@@ -209,12 +202,11 @@ class Model(_CoreModel):
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
         """``[loss, accuracy]`` (the loss alone without metrics); a dict with ``return_dict=True``."""
-        _refuse_extras("evaluate", sample_weight=(sample_weight, None, "evaluate without sample weights"),
-                       callbacks=(callbacks, None, "evaluate without callbacks"))
+        _refuse_extras("evaluate", sample_weight=(sample_weight, None, "evaluate without sample weights"))
         if y is None and x is not None and not isinstance(x, np.ndarray) and hasattr(x, "__next__"):
             x, y, batch_size = _draw_batches(x, steps)
         result = super().evaluate(x, y, batch_size=32 if batch_size is None else batch_size,
-                                  verbose=_verbose(verbose))
+                                  verbose=_verbose(verbose), callbacks=callbacks)
         if not return_dict:
             return result
         values = result if isinstance(result, list) else [result]
@@ -224,9 +216,8 @@ class Model(_CoreModel):
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         require_default("predict", "steps", steps, None, "predict on arrays, all of them")
-        require_default("predict", "callbacks", callbacks, None, "call the model in a loop yourself")
         batch_size = 32 if batch_size is None else int(batch_size)
-        return super().predict(x, batch_size=batch_size)
+        return super().predict(x, batch_size=batch_size, callbacks=callbacks)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
@@ -331,8 +322,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 def model_from_json(json_string, custom_objects=None):
-    """A fresh (uncompiled, newly initialized) model from ``model.to_json()``."""
+    """A fresh (uncompiled, newly initialized) model from ``model.to_json()``, minicnn's or real Keras's
+    (Sequential models and functional chains of the layers minicnn implements)."""
     spec = json.loads(json_string)
+    if isinstance(spec, dict) and "format_version" not in spec:  # Keras's own JSON (keras.Model.to_json)
+        from ..keras_format import model_from_keras_config
+        return model_from_keras_config(spec, "the JSON string")
     if spec.get("class_name") not in MODEL_CLASSES:
         raise not_implemented(f"model_from_json for {spec.get('class_name')!r}", "use minicnn's to_json output")
     return keras_model(MODEL_CLASSES[spec["class_name"]].from_config(spec["config"]))
@@ -348,36 +343,3 @@ def clone_model(model, input_tensors=None, clone_function=None):
 __getattr__ = module_getattr(__name__, {}, "available: models.Sequential, models.Model, models.load_model, "
                                           "models.model_from_json, models.clone_model")
 
-
-class _KerasLogNames(Callback):
-    """Runs a user's callback with the logs renamed by ``rename`` (see ``Model._rename_logs``)."""
-
-    def __init__(self, inner, rename):
-        super().__init__()
-        self.inner, self.rename = inner, rename
-
-    def set_model(self, model):
-        super().set_model(model)
-        self.inner.set_model(model)
-
-    def set_params(self, params):
-        super().set_params(params)
-        self.inner.set_params(params)
-
-    def on_train_begin(self, logs=None):
-        self.inner.on_train_begin(self.rename(logs))
-
-    def on_train_end(self, logs=None):
-        self.inner.on_train_end(self.rename(logs))
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.inner.on_epoch_begin(epoch, self.rename(logs))
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.inner.on_epoch_end(epoch, self.rename(logs))
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self.inner.on_train_batch_begin(batch, self.rename(logs))
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.inner.on_train_batch_end(batch, self.rename(logs))

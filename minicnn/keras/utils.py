@@ -1,19 +1,33 @@
-"""``keras.utils``: ``to_categorical`` (also as ``np_utils.to_categorical``), ``set_random_seed`` and
-``plot_model`` (drawn with matplotlib; no graphviz or pydot needed)."""
+"""``keras.utils``: ``to_categorical`` (also as ``np_utils.to_categorical``), ``set_random_seed``,
+``normalize`` and ``plot_model`` (drawn with matplotlib; no graphviz or pydot needed)."""
+import random
 import sys
 import types
 import warnings
+
+import numpy as np
 
 from ..data import to_categorical
 from ..rng import set_seed
 from ._compat import module_getattr, require_default
 
-__all__ = ["to_categorical", "set_random_seed", "np_utils", "plot_model"]
+__all__ = ["to_categorical", "set_random_seed", "normalize", "np_utils", "plot_model"]
 
 
 def set_random_seed(seed):
-    """Seed minicnn's generator (weights, dropout, shuffling) and NumPy's global one."""
+    """Seed minicnn's generator (weights, dropout, shuffling), NumPy's global one and Python's
+    ``random``, as Keras's ``set_random_seed`` seeds Python, NumPy and its backend."""
     set_seed(seed)
+    random.seed(seed)
+
+
+def normalize(x, axis=-1, order=2):
+    """Keras's ``utils.normalize``: ``x / ||x||_order`` along ``axis`` (L2 over the last axis by
+    default); a zero norm leaves zeros (Keras divides by the norm with zeros replaced by 1)."""
+    x = np.asarray(x)
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
 
 
 def _np_utils_to_categorical(y, num_classes=None):
@@ -52,7 +66,6 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
 
 __getattr__ = module_getattr(__name__, {
     "image_dataset_from_directory": "use minicnn.data.load_image_folder(path)",
-    "normalize": "scale the arrays with NumPy (e.g. x / 255.0)",
     "load_img": "use minicnn.data.load_image_folder(path)",
     "img_to_array": "use numpy.asarray(image, dtype='float32')",
-}, "available: utils.to_categorical, utils.set_random_seed")
+}, "available: utils.to_categorical, utils.set_random_seed, utils.normalize")

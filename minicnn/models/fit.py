@@ -113,10 +113,15 @@ class EpochLoop:
         self.history = History()
         self.history.params = {"epochs": epochs, "steps": source.steps, "batch_size": batch_size,
                                "verbose": verbose}
-        progress = [ProgressLogger(verbose)] if verbose else []
-        cbs = CallbackList([self.history] + progress + list(callbacks or []), self)
+        callbacks = list(callbacks or [])
+        own_progress = any(isinstance(cb, ProgressLogger) for cb in callbacks)  # e.g. keras's ProgbarLogger()
+        progress = [ProgressLogger(verbose)] if verbose and not own_progress else []
+        cbs = CallbackList(callbacks, self, core=[self.history] + progress)
         self.stop_training = False
+        self._initial_epoch = None  # BackupAndRestore sets the epoch to resume from, as in Keras
         cbs.on_train_begin()
+        initial_epoch = self._initial_epoch or initial_epoch
+        last_logs = {}
         # overflow in a diverging step is reported once by _handle_divergence, not as NumPy warnings
         with _StopOnInterrupt() as interrupt, np.errstate(over="ignore", invalid="ignore"):
             for epoch in range(initial_epoch, epochs):
@@ -124,14 +129,15 @@ class EpochLoop:
                 logs = self._run_epoch(epoch, source, cbs, interrupt)
                 if logs is None:
                     break
-                if validation_data is not None:
-                    val = self._evaluate_logs(*validation_data, batch_size=batch_size)
+                if validation_data is not None:  # fit's callbacks see the validation's test hooks
+                    val = self._evaluate_logs(*validation_data, batch_size=batch_size, callbacks=cbs)
                     logs.update({"val_" + key: value for key, value in val.items()})
                 logs["learning_rate"] = self._learning_rate_log()
-                cbs.on_epoch_end(epoch, logs)
+                cbs.on_epoch_end(epoch, logs=logs)
+                last_logs = logs
                 if self.stop_training:
                     break
-        cbs.on_train_end()
+        cbs.on_train_end(logs=last_logs)
         return self.history
 
     def _run_epoch(self, epoch, source, cbs, interrupt):
@@ -149,8 +155,8 @@ class EpochLoop:
             seen += n
             total_loss += loss * n
             correct = correct + ok
-            logs = {"loss": total_loss / seen, "size": n, **self._metric_logs(correct, seen)}
-            cbs.on_train_batch_end(step, logs)
+            self._epoch_samples = seen  # for the progress display's samples/s
+            cbs.on_train_batch_end(step, logs={"loss": total_loss / seen, **self._metric_logs(correct, seen)})
             if interrupt.requested:
                 break
         if interrupt.requested or self.history.stopped_reason == "nan":

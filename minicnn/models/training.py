@@ -21,6 +21,7 @@ import numpy as np
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
+from ..callbacks import callback_list
 from ..checks import positive_int
 from .checks import as_list, n_samples, take
 
@@ -199,48 +200,65 @@ class Trainer:
         return self.evaluate(x, y, batch_size=n_samples(self._check_x(x)), verbose=0)
 
     # ------------------------------------------------------------------ whole arrays
-    def predict(self, x, batch_size=32, verbose=0):
+    def predict(self, x, batch_size=32, verbose=0, callbacks=None):
         """The model's output (probabilities for a softmax model), shape (N,) + output_shape; a list
-        of arrays for a model with several outputs."""
+        of arrays for a model with several outputs. ``callbacks`` get the ``on_predict_*`` hooks, batch
+        logs ``{"outputs": batch_outputs}``."""
         batch_size = positive_int(batch_size, "batch_size")
         x = self._check_x(x)
         self._check_finite(x)
         n = n_samples(x)
         shapes = self.output_shape if self._multi_output else [self.output_shape]
         outs = [np.empty((n,) + tuple(shape), dtype=self.dtype) for shape in shapes]
-        for start in range(0, n, batch_size):
-            part = self._forward(self._as_float(take(x, slice(start, start + batch_size))), False)
+        cbs = callback_list(callbacks, self, {"verbose": verbose, "epochs": 1, "steps": -(-n // batch_size)})
+        cbs.on_predict_begin()
+        for step, start in enumerate(range(0, n, batch_size)):
+            cbs.on_predict_batch_begin(step)
+            batch = slice(start, start + batch_size)
+            part = self._forward(self._as_float(take(x, batch)), False)
             for out, p in zip(outs, part if self._multi_output else [part]):
-                out[start:start + batch_size] = p
+                out[batch] = p
+            cbs.on_predict_batch_end(step, logs={"outputs": [o[batch] for o in outs] if self._multi_output
+                                                 else outs[0][batch]})
+        cbs.on_predict_end()
         return outs if self._multi_output else outs[0]
 
     def __call__(self, x, training=False):
         return self._forward(self._as_float(self._check_x(x)), training)
 
-    def evaluate(self, x, y, batch_size=32, verbose=1):
+    def evaluate(self, x, y, batch_size=32, verbose=1, callbacks=None):
         """Mean loss and accuracy over ``(x, y)``: ``[loss, accuracy]`` (the loss alone without metrics);
-        with several outputs ``[loss, <output>_loss..., <output>_accuracy...]``."""
-        logs = self._evaluate_logs(x, y, batch_size)
+        with several outputs ``[loss, <output>_loss..., <output>_accuracy...]``. ``callbacks`` get the
+        ``on_test_*`` hooks with the running means as batch logs."""
+        logs = self._evaluate_logs(x, y, batch_size, callbacks=callbacks, verbose=verbose)
         if verbose:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
         return list(logs.values()) if len(logs) > 1 else logs["loss"]
 
-    def _evaluate_logs(self, x, y, batch_size):
-        """``{"loss": ..., metric: ...}`` over ``(x, y)`` in inference mode."""
+    def _evaluate_logs(self, x, y, batch_size, callbacks=None, verbose=0):
+        """``{"loss": ..., metric: ...}`` over ``(x, y)`` in inference mode; ``callbacks`` (a list, or
+        fit's CallbackList during validation) get the test hooks."""
         self._require_compiled()
         batch_size = positive_int(batch_size, "batch_size")
         x = self._check_x(x)
         self._check_finite(x)
         n = n_samples(x)
         y = self._check_y(y, n)
-        total_loss, correct = 0.0, 0
-        for start in range(0, n, batch_size):
+        cbs = callback_list(callbacks, self, {"verbose": verbose, "epochs": 1, "steps": -(-n // batch_size)})
+        cbs.on_test_begin()
+        total_loss, correct, seen = 0.0, 0, 0
+        for step, start in enumerate(range(0, n, batch_size)):
+            cbs.on_test_batch_begin(step)
             batch = slice(start, start + batch_size)
             loss, ok = self.test_step(self._as_float(take(x, batch)), take(y, batch))
             total_loss += loss
             correct = correct + ok
+            seen = min(start + batch_size, n)
+            cbs.on_test_batch_end(step, logs={"loss": total_loss / seen, **self._metric_logs(correct, seen)})
         n = max(n, 1)
-        return {"loss": total_loss / n, **self._metric_logs(correct, n)}
+        logs = {"loss": total_loss / n, **self._metric_logs(correct, n)}
+        cbs.on_test_end(logs=logs)
+        return logs
 
 
 def flat_metrics(metrics):
