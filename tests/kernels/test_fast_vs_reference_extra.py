@@ -273,3 +273,15 @@ def test_conv_layers_in_concurrent_threads_do_not_share_scratch(monkeypatch):
     for seed in (1, 2):
         for a, b in zip(got[seed][0], expected[seed]):
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_blas_thread_switch_goes_through_threadpoolctl():
+    from threadpoolctl import threadpool_info
+    blas_libs = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    if not blas_libs:
+        pytest.skip("threadpoolctl finds no BLAS library in this NumPy")
+    a = np.ones((4, 4), np.float32)
+    blas.matmul(a, a)  # a tiny product: one thread
+    assert {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"} == {1}
+    blas._use_threads(blas.BLAS_THREADS)
+    assert {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"} == {blas.BLAS_THREADS}
