@@ -21,7 +21,7 @@ and :func:`input_grad_flipped_reference` (the convolution form, plain loops) doc
 
 Engine (:func:`conv2d_forward`, :func:`conv2d_backward`): the batch is cut into chunks of samples
 whose columns stay under :data:`COLS_BUDGET_BYTES` (cache-sized), and small batches with enough
-work into at least :data:`MIN_CHUNKS` chunks, so that both cores work on them; the chunks run on
+work into at least ``parallel.SPLIT_PARTS`` chunks, so that both cores work on them; the chunks run on
 ``kernels.parallel`` workers. The chunking depends on the shapes only, never on the thread count,
 so a step gives the same numbers on 1 or 2 threads; the per-chunk kernel gradients are added in
 chunk order. A layer's columns are kept from forward to backward when they fit
@@ -33,6 +33,7 @@ from . import blas
 from .fused import bias_act, relu_mask_bias_grad
 from .im2col import col2im, col2im_reference, im2col
 from .padding import WindowGeometry, normalize_padding, normalize_tuple
+from . import parallel
 from .parallel import chunk_bounds, map_chunks, shared_scratch
 
 #: Upper bound on the im2col buffer of one chunk (bytes). Larger batches are processed in chunks.
@@ -41,9 +42,6 @@ from .parallel import chunk_bounds, map_chunks, shared_scratch
 COLS_BUDGET_BYTES = 4 * 2**20
 #: A layer keeps its whole batch's columns for backward (instead of recomputing them) up to this size.
 KEEP_COLS_BYTES = 8 * 2**20
-#: Batches whose forward product has at least this many FLOPs are cut into at least MIN_CHUNKS chunks.
-SPLIT_MIN_FLOPS = 4e6
-MIN_CHUNKS = 2
 
 
 def samples_per_chunk(batch, geom, channels, itemsize, budget=None):
@@ -54,13 +52,12 @@ def samples_per_chunk(batch, geom, channels, itemsize, budget=None):
 
 
 def conv_chunks(batch, geom, channels, filters, itemsize):
-    """``[(start, stop), ...]``: cache-sized chunks of the batch, at least ``MIN_CHUNKS`` of them when
-    the forward product has ``SPLIT_MIN_FLOPS`` or more (shapes only: the same on any thread count)."""
+    """``[(start, stop), ...]``: cache-sized chunks of the batch, and at least ``parallel.SPLIT_PARTS``
+    of them when the forward product has ``parallel.SPLIT_MIN_FLOPS`` or more (shapes only: the
+    same on any thread count)."""
     step = samples_per_chunk(batch, geom, channels, itemsize)
     flops = 2.0 * batch * geom.out_h * geom.out_w * geom.kh * geom.kw * channels * filters
-    if flops >= SPLIT_MIN_FLOPS:
-        step = min(step, -(-batch // MIN_CHUNKS))
-    return chunk_bounds(batch, step)
+    return chunk_bounds(batch, min(step, parallel.split_bounds(batch, flops)[0][1]))
 
 
 # ----------------------------------------------------------------------------- references

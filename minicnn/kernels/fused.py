@@ -16,6 +16,7 @@ Each has a NumPy ``*_reference`` beside it; tests check that they agree.
 import numpy as np
 
 from .jit import kernel
+from .parallel import map_chunks, split_bounds
 
 
 # ----------------------------------------------------------------------------- references
@@ -91,16 +92,33 @@ def _adam_kernel(param, grad, m, v, lr_t, one_minus_b1, one_minus_b2, epsilon):
         p[i] -= lr_t * mi / (np.sqrt(vi) + epsilon)
 
 
+#: optimizer updates of at least this many elements are split over the workers
+SPLIT_MIN_ELEMENTS = 2**17
+
+
+def _elementwise(kernel_fn, arrays, *scalars):
+    """``kernel_fn(*flat arrays, *scalars)`` over the flattened C-contiguous ``arrays``, in
+    ``parallel.split_bounds`` pieces on the workers when large (elementwise: the same numbers)."""
+    flat = [a.reshape(-1) for a in arrays]
+    pieces = split_bounds(flat[0].size, flat[0].size, SPLIT_MIN_ELEMENTS)
+    if len(pieces) == 1:
+        kernel_fn(*flat, *scalars)
+        return
+    map_chunks(lambda p, worker: kernel_fn(*[a[p[0]:p[1]] for a in flat], *scalars), pieces)
+
+
 def sgd_momentum_update(param, grad, velocity, lr, momentum, nesterov=False):
     """In place, as :func:`sgd_momentum_update_reference`; scalars are cast to the param's dtype."""
     t = param.dtype.type
-    _sgd_momentum_kernel(param, np.ascontiguousarray(grad), velocity, t(lr), t(momentum), bool(nesterov))
+    _elementwise(_sgd_momentum_kernel, (param, np.ascontiguousarray(grad), velocity), t(lr), t(momentum),
+                 bool(nesterov))
 
 
 def adam_update(param, grad, m, v, lr_t, one_minus_b1, one_minus_b2, epsilon):
     """In place, as :func:`adam_update_reference`; scalars are cast to the param's dtype."""
     t = param.dtype.type
-    _adam_kernel(param, np.ascontiguousarray(grad), m, v, t(lr_t), t(one_minus_b1), t(one_minus_b2), t(epsilon))
+    _elementwise(_adam_kernel, (param, np.ascontiguousarray(grad), m, v), t(lr_t), t(one_minus_b1),
+                 t(one_minus_b2), t(epsilon))
 
 
 @kernel

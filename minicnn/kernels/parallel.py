@@ -53,6 +53,20 @@ def chunk_bounds(n, step):
     return [(start, min(start + step, n)) for start in range(0, n, step)]
 
 
+#: Independent work of this many FLOPs or more is cut into SPLIT_PARTS pieces for the workers.
+SPLIT_MIN_FLOPS = 4e6
+#: How many pieces: fixed (not the thread count), so that results never depend on the threads.
+SPLIT_PARTS = 2
+
+
+def split_bounds(n, work, minimum=None):
+    """``SPLIT_PARTS`` nearly equal ``(start, stop)`` ranges of ``range(n)`` when ``work`` is at least
+    ``minimum`` (default :data:`SPLIT_MIN_FLOPS`, for work counted in FLOPs), else one range."""
+    if work < (SPLIT_MIN_FLOPS if minimum is None else minimum) or n < 2:
+        return [(0, n)]
+    return chunk_bounds(n, -(-n // SPLIT_PARTS))
+
+
 _scratch = {}
 
 

@@ -285,3 +285,42 @@ def test_blas_thread_switch_goes_through_threadpoolctl():
     assert {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"} == {1}
     blas._use_threads(blas.BLAS_THREADS)
     assert {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"} == {blas.BLAS_THREADS}
+
+
+@pytest.mark.parametrize("shape", [(32, 5408, 100), (5408, 32, 100), (32, 100, 5408)])
+def test_split_matmul_is_the_same_on_one_or_two_workers(shape, monkeypatch):
+    """Mid-sized products are cut in fixed row blocks: the numbers do not depend on the threads."""
+    from minicnn.kernels import parallel
+    m, k, n = shape
+    a = RNG.standard_normal((k, m)).astype(np.float32).T if m > k else RNG.standard_normal((m, k)).astype(np.float32)
+    b = RNG.standard_normal((k, n)).astype(np.float32)
+    assert len(parallel.split_bounds(m, 2.0 * m * k * n)) == parallel.SPLIT_PARTS
+    results = []
+    for workers in (1, 2):
+        monkeypatch.setattr(parallel, "WORKERS", workers)
+        results.append(blas.matmul(a, b))
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_allclose(results[0], a.astype(np.float64) @ b, rtol=1e-4, atol=1e-3)
+    out = np.empty((m, n), np.float32)
+    assert blas.matmul(a, b, out=out) is out
+    np.testing.assert_array_equal(out, results[0])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_split_optimizer_updates_match_the_references(workers, monkeypatch):
+    from minicnn.kernels import parallel
+    monkeypatch.setattr(parallel, "WORKERS", workers)
+    n = fused.SPLIT_MIN_ELEMENTS + 7   # split in two pieces
+    p, g, v = (RNG.standard_normal(n).astype(np.float32) for _ in range(3))
+    p_ref, v_ref = p.copy(), v.copy()
+    fused.sgd_momentum_update_reference(p_ref, g, v_ref, np.float32(0.01), np.float32(0.9), False)
+    fused.sgd_momentum_update(p, g, v, 0.01, 0.9, False)
+    np.testing.assert_allclose(p, p_ref, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(v, v_ref, rtol=1e-6, atol=1e-7)
+    m2, v2 = np.zeros(n, np.float32), np.zeros(n, np.float32)
+    p2, m_ref, v2_ref = p.copy(), m2.copy(), v2.copy()
+    fused.adam_update_reference(p2, g, m_ref, v2_ref, np.float32(1e-3), np.float32(0.1), np.float32(0.001),
+                                np.float32(1e-7))
+    fused.adam_update(p, g, m2, v2, 1e-3, 0.1, 0.001, 1e-7)
+    np.testing.assert_allclose(p, p2, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(m2, m_ref, rtol=1e-6, atol=1e-7)
