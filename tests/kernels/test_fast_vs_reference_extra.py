@@ -57,17 +57,20 @@ def test_relu_mask_bias_grad(dtype, relu):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_batchnorm_kernels(dtype):
-    x = (3 + 2 * RNG.standard_normal((200, 6))).astype(dtype)
+@pytest.mark.parametrize("rows", [200, 2 * fused.SPLIT_MIN_ELEMENTS // 6 + 5])  # one piece; split over workers
+def test_batchnorm_kernels(dtype, rows):
+    x = (3 + 2 * RNG.standard_normal((rows, 6))).astype(dtype)
     gamma = RNG.standard_normal(6).astype(dtype)
     beta = RNG.standard_normal(6).astype(dtype)
-    for got, want in zip(fused.batchnorm_forward_train(x, gamma, beta, 1e-3),
-                         fused.batchnorm_forward_train_reference(x, gamma, beta, 1e-3)):
+    # the reference in float64 (a float32 reference's own sums are the less accurate side on many rows)
+    y_ref, xhat, mean_ref, var_ref, inv_std = fused.batchnorm_forward_train_reference(
+        x.astype(np.float64), gamma.astype(np.float64), beta.astype(np.float64), 1e-3)
+    y, mean, var, inv_std_fast = fused.batchnorm_forward_train(x, gamma, beta, 1e-3)
+    for got, want in zip((y, mean, var, inv_std_fast), (y_ref, mean_ref, var_ref, inv_std)):
         np.testing.assert_allclose(got, want, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-5)
-    _, xhat, _, _, inv_std = fused.batchnorm_forward_train_reference(x, gamma, beta, 1e-3)
     dy = RNG.standard_normal(x.shape).astype(dtype)
-    for got, want in zip(fused.batchnorm_backward_train(dy, xhat.astype(dtype), gamma, inv_std.astype(dtype)),
-                         fused.batchnorm_backward_train_reference(dy, xhat, gamma, inv_std)):
+    for got, want in zip(fused.batchnorm_backward_train(dy, x, mean, gamma, inv_std_fast),
+                         fused.batchnorm_backward_train_reference(dy.astype(np.float64), xhat, gamma, inv_std)):
         np.testing.assert_allclose(got, want, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-4)
 
 
@@ -324,3 +327,17 @@ def test_split_optimizer_updates_match_the_references(workers, monkeypatch):
     fused.adam_update(p, g, m2, v2, 1e-3, 0.1, 0.001, 1e-7)
     np.testing.assert_allclose(p, p2, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(m2, m_ref, rtol=1e-6, atol=1e-7)
+
+
+def test_batchnorm_kernels_do_not_depend_on_the_thread_count(monkeypatch):
+    from minicnn.kernels import parallel
+    x = RNG.standard_normal((fused.SPLIT_MIN_ELEMENTS // 4 + 3, 8)).astype(np.float32)
+    dy = RNG.standard_normal(x.shape).astype(np.float32)
+    gamma, beta = np.ones(8, np.float32), np.zeros(8, np.float32)
+    runs = []
+    for workers in (1, 2):
+        monkeypatch.setattr(parallel, "WORKERS", workers)
+        y, mean, var, inv_std = fused.batchnorm_forward_train(x, gamma, beta, 1e-3)
+        runs.append((y, mean, var) + fused.batchnorm_backward_train(dy, x, mean, gamma, inv_std))
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
