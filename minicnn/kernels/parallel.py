@@ -28,6 +28,8 @@ def map_chunks(fn, chunks):
     """``[fn(chunk, worker) for chunk in chunks]`` (in chunk order), spread over the workers."""
     global _pool
     blas.single_threaded()  # chunk products run single-threaded (concurrently when workers > 1)
+    if _inside.worker:  # called from a chunk already running on a worker: run here (no nested pool)
+        return [fn(c, 0) for c in chunks]
     caller = threading.get_ident()
     _caller.ident = caller
     workers = min(WORKERS, len(chunks))
@@ -38,7 +40,11 @@ def map_chunks(fn, chunks):
 
     def share(w):
         _caller.ident = caller
-        return [fn(c, w) for c in chunks[w::workers]]
+        _inside.worker = w > 0
+        try:
+            return [fn(c, w) for c in chunks[w::workers]]
+        finally:
+            _inside.worker = False
 
     futures = [_pool.submit(share, w) for w in range(1, workers)]
     results = [share(0)] + [f.result() for f in futures]
@@ -92,3 +98,11 @@ class _Caller(threading.local):
 
 
 _caller = _Caller()
+
+
+class _Inside(threading.local):
+    """True on a pool thread while it runs a chunk."""
+    worker = False
+
+
+_inside = _Inside()

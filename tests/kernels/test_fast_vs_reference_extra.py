@@ -341,3 +341,27 @@ def test_batchnorm_kernels_do_not_depend_on_the_thread_count(monkeypatch):
         runs.append((y, mean, var) + fused.batchnorm_backward_train(dy, x, mean, gamma, inv_std))
     for a, b in zip(*runs):
         np.testing.assert_array_equal(a, b)
+
+
+def test_max_pool_2x2_split_over_workers_matches_reference(monkeypatch):
+    from minicnn.kernels import parallel
+    shape = (4, 10, 12, fused.SPLIT_MIN_ELEMENTS // 400 + 1)   # large enough to be split by samples
+    x = RNG.standard_normal(shape).astype(np.float32)
+    geom = WindowGeometry(shape[1], shape[2], (2, 2), (2, 2), "valid")
+    y_ref, argmax_ref = max_pool_reference(x, geom)
+    dy = RNG.standard_normal(y_ref.shape).astype(np.float32)
+    for workers in (1, 2):
+        monkeypatch.setattr(parallel, "WORKERS", workers)
+        y, which = max_pool_2x2(x)
+        np.testing.assert_array_equal(y, y_ref)
+        np.testing.assert_array_equal(max_pool_2x2_argmax_reference(which, shape), argmax_ref)
+        np.testing.assert_array_equal(max_pool_2x2_backward(dy, which, shape),
+                                      max_pool_backward_reference(dy, argmax_ref, shape))
+
+
+def test_map_chunks_nested_in_a_worker_runs_inline(monkeypatch):
+    """A kernel that splits its own work, called from a chunk on a worker, must not wait for the pool."""
+    from minicnn.kernels import parallel
+    monkeypatch.setattr(parallel, "WORKERS", 2)
+    inner = lambda chunk, w: parallel.map_chunks(lambda c, v: c * 10, [chunk, chunk + 1])
+    assert parallel.map_chunks(inner, [1, 2, 3, 4]) == [[10, 20], [20, 30], [30, 40], [40, 50]]
