@@ -42,20 +42,26 @@ def matmul(a, b, out=None):
     """``np.matmul(a, b, out=out)`` for 2-D ``a`` (m, k) and ``b`` (k, n), one thread when small.
 
     Mid-sized products (``parallel.SPLIT_MIN_FLOPS`` up to :data:`MULTITHREAD_MIN_FLOPS`, e.g. a
-    dense layer on a batch of 32) are cut into ``parallel.SPLIT_PARTS`` blocks of rows of the
-    result, each a single-threaded product on one of the ``parallel`` workers: both cores work
-    with one fork/join, and the blocks are the same on any thread count.
+    dense layer on a batch of 32) are cut into ``parallel.SPLIT_PARTS`` blocks of the result, each a
+    single-threaded product on one of the ``parallel`` workers: both cores work with one
+    fork/join. The blocks are rows when ``a`` is the larger operand and columns otherwise (each
+    block then re-reads only the smaller operand), and the same on any thread count.
     """
     from .parallel import map_chunks, split_bounds
-    flops = 2.0 * a.shape[0] * a.shape[1] * b.shape[1]
+    m, n = a.shape[0], b.shape[1]
+    flops = 2.0 * m * a.shape[1] * n
     if flops >= MULTITHREAD_MIN_FLOPS:
         _use_threads(BLAS_THREADS)
         return np.matmul(a, b, out=out)
-    blocks = split_bounds(a.shape[0], flops)
+    by_rows = m >= n
+    blocks = split_bounds(m if by_rows else n, flops)
     if len(blocks) == 1:
         _use_threads(1)
         return np.matmul(a, b, out=out)
     if out is None:
-        out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
-    map_chunks(lambda rows, worker: np.matmul(a[rows[0]:rows[1]], b, out=out[rows[0]:rows[1]]), blocks)
+        out = np.empty((m, n), dtype=np.result_type(a, b))
+    if by_rows:
+        map_chunks(lambda r, worker: np.matmul(a[r[0]:r[1]], b, out=out[r[0]:r[1]]), blocks)
+    else:
+        map_chunks(lambda c, worker: np.matmul(a, b[:, c[0]:c[1]], out=out[:, c[0]:c[1]]), blocks)
     return out
