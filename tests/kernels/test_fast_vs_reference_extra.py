@@ -366,3 +366,28 @@ def test_map_chunks_nested_in_a_worker_runs_inline(monkeypatch):
     monkeypatch.setattr(parallel, "WORKERS", 2)
     inner = lambda chunk, w: parallel.map_chunks(lambda c, v: c * 10, [chunk, chunk + 1])
     assert parallel.map_chunks(inner, [1, 2, 3, 4]) == [[10, 20], [20, 30], [30, 40], [40, 50]]
+
+
+def test_training_steps_are_bitwise_the_same_on_one_or_two_workers(monkeypatch):
+    """Every split (conv chunks, products, BN rows, pooling, optimizer) is fixed by the shapes, and
+    partial sums are added in a fixed order: the thread count never changes a number."""
+    from minicnn import Sequential, optimizers
+    from minicnn.kernels import parallel
+    from minicnn.layers import Flatten, MaxPooling2D
+    rng = np.random.default_rng(5)
+    x = rng.random((32, 16, 16, 3), dtype=np.float32)
+    y = rng.integers(0, 10, 32)
+    weights = []
+    for workers in (1, 2):
+        monkeypatch.setattr(parallel, "WORKERS", workers)
+        model = Sequential([Conv2D(16, 3, padding="same", activation="relu", input_shape=(16, 16, 3)),
+                            BatchNormalization(), Conv2D(16, 3, padding="same", activation="relu"),
+                            MaxPooling2D(2), Flatten(), Dense(128, activation="relu"), Dense(10, activation="softmax")])
+        model.set_weights([np.full_like(w, 0.01) + 0.001 * np.arange(w.size).reshape(w.shape) % 0.05
+                           for w in model.get_weights()])
+        model.compile(optimizers.Adam(1e-3), "sparse_categorical_crossentropy", ["accuracy"])
+        for _ in range(3):
+            model.train_on_batch(x, y)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(a, b)
