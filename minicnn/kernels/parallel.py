@@ -11,6 +11,11 @@ Chunks are dealt round-robin (worker ``w`` gets chunks ``w, w + WORKERS, ...``, 
 is worker 0), so per-worker partial sums are added in a fixed order: results are deterministic.
 ``MINICNN_CHUNK_THREADS`` overrides ``WORKERS`` (default: the BLAS thread count, i.e.
 ``OPENBLAS_NUM_THREADS``); 1 runs everything on the calling thread.
+
+Small batches (one cache-sized chunk) are split too, into :data:`SPLIT_PARTS` pieces fixed by the
+shapes (:func:`split_bounds`): convolutions by samples, mid-sized products by rows or columns,
+BatchNormalization by rows, pooling by samples, optimizer updates by elements. The pieces never
+depend on the thread count, so a training step gives bitwise the same numbers on 1 or 2 threads.
 """
 import os
 import threading
@@ -62,13 +67,14 @@ def chunk_bounds(n, step):
 #: Independent work of this many FLOPs or more is cut into SPLIT_PARTS pieces for the workers.
 SPLIT_MIN_FLOPS = 4e6
 #: How many pieces: fixed (not the thread count), so that results never depend on the threads.
-SPLIT_PARTS = 2
+#: ``MINICNN_SPLIT_PARTS=1`` turns the splitting of small batches off (for A/B measurements).
+SPLIT_PARTS = max(1, int(os.environ.get("MINICNN_SPLIT_PARTS", 2)))
 
 
 def split_bounds(n, work, minimum=None):
     """``SPLIT_PARTS`` nearly equal ``(start, stop)`` ranges of ``range(n)`` when ``work`` is at least
     ``minimum`` (default :data:`SPLIT_MIN_FLOPS`, for work counted in FLOPs), else one range."""
-    if work < (SPLIT_MIN_FLOPS if minimum is None else minimum) or n < 2:
+    if work < (SPLIT_MIN_FLOPS if minimum is None else minimum) or n < 2 or SPLIT_PARTS < 2:
         return [(0, n)]
     return chunk_bounds(n, -(-n // SPLIT_PARTS))
 
