@@ -149,20 +149,24 @@ def _relu_mask_bias_grad_kernel(dy, y, relu, dz, db):
 
 
 @kernel
-def _bn_sum_kernel(x, acc):
+def _bn_sum_kernel(x, out):
     rows, c = x.shape
+    acc = np.zeros(c, dtype=np.float64)  # local accumulators (no aliasing with x): the loops vectorize
     for r in range(rows):
         for j in range(c):
             acc[j] += x[r, j]
+    out[:] = acc
 
 
 @kernel
-def _bn_sqdev_kernel(x, mean, acc):
+def _bn_sqdev_kernel(x, mean, out):
     rows, c = x.shape
+    acc = np.zeros(c, dtype=np.float64)
     for r in range(rows):
         for j in range(c):
             d = x[r, j] - mean[j]
             acc[j] += d * d
+    out[:] = acc
 
 
 @kernel
@@ -174,13 +178,17 @@ def _bn_affine_kernel(x, mean, inv_std, gamma, beta, y):
 
 
 @kernel
-def _bn_backward_sums_kernel(dy, x, mean, inv_std, sb, sg):
+def _bn_backward_sums_kernel(dy, x, mean, inv_std, out_sb, out_sg):
     rows, c = dy.shape
+    sb = np.zeros(c, dtype=np.float64)
+    sg = np.zeros(c, dtype=np.float64)
     for r in range(rows):
         for j in range(c):
             g = dy[r, j]
             sb[j] += g
             sg[j] += g * ((x[r, j] - mean[j]) * inv_std[j])
+    out_sb[:] = sb
+    out_sg[:] = sg
 
 
 @kernel
