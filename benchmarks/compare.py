@@ -208,7 +208,8 @@ def _load_text(r):
 
 def summarize(raw, args, frameworks):
     rows = []
-    peak = best_peaks(raw).get(args.threads)
+    peaks = best_peaks(raw)  # the compute limit on N threads is at least the one on fewer
+    peak = max((g for t, g in peaks.items() if t <= args.threads), default=None)
     for model in args.models:
         flops = guards.training_flops_per_image(model)
         by_fw = {}
@@ -257,7 +258,8 @@ def markdown(rows, args, startup, raw=(), cpu=None):
             + (f", other processes at most {max(background):.2f} cores" if background else "") + ".",
             "Training FLOPs per image (Conv2D/Dense products): "
             + ", ".join(f"{m} {guards.training_flops_per_image(m) / 1e6:,.1f} M" for m in args.models)
-            + f"; '% of limit' = train samples/s x FLOPs per image / the {args.threads}-thread sgemm peak.", ""]
+            + f"; '% of limit' = train samples/s x FLOPs per image / the best sgemm peak on at most "
+            f"{args.threads} threads.", ""]
     out += [f"Train: {args.warmup} warm-up + {args.steps} timed steps; predict: {args.predict_samples} test images, "
             f"batch {args.predict_batch}; medians of {args.repeats} runs; threads = {args.threads}.", "",
             "| model | framework | train samples/s | x Keras | x PyTorch | % of limit | predict samples/s | x Keras "
