@@ -4,7 +4,7 @@ The parent (:mod:`benchmarks.compare`) runs every measurement in a fresh subproc
 peak resident memory (``ru_maxrss``) is that of one framework alone, and pins threads through the
 environment *before* any numeric library is imported (see :func:`pin_threads`).
 
-Spec keys: ``framework`` (minicnn | minicnn_base | keras | torch | sgemm: the float32 matrix-product
+Spec keys: ``framework`` (minicnn | minicnn_base | minicnn_NAME (a ``--variant``) | keras | torch | sgemm: the float32 matrix-product
 peak on ``threads`` threads, see ``benchmarks.guards.sgemm_peak``), ``model`` (mnist | cifar_small | cifar_bn),
 ``mode`` ("speed": ``warmup + steps`` training steps then two ``predict`` calls; "accuracy": ``epochs``
 full epochs then the test accuracy; "startup": time from the parent's spawn to the first step),
@@ -278,7 +278,8 @@ RUNNERS = {"minicnn": run_minicnn, "minicnn_base": run_minicnn, "keras": run_ker
 def run(spec):
     """Run one measurement in this process; returns the result dict (with ``peak_rss_mb``)."""
     t0 = time.perf_counter()
-    result = RUNNERS[spec["framework"]](spec)
+    fw = spec["framework"]
+    result = (run_minicnn if fw.startswith("minicnn_") else RUNNERS[fw])(spec)  # minicnn_NAME: a --variant
     result.update(framework=spec["framework"], model=spec["model"], mode=spec["mode"],
                   peak_rss_mb=peak_rss_mb(), wall_s=time.perf_counter() - t0,
                   threads={v: os.environ.get(v) for v in THREAD_VARS})

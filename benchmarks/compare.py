@@ -31,7 +31,9 @@ are set to ``--threads`` in every child before any import; Keras also gets
 
 ``--baseline-tree DIR`` adds a framework ``minicnn_base``: minicnn imported from another checkout
 (e.g. ``git worktree add /tmp/base <commit>``), measured in the same alternation, for before/after
-tables of the engine itself.
+tables of the engine itself. ``--variant minicnn_NAME:VAR=VALUE[,VAR=VALUE...]`` (repeatable) adds
+minicnn run with those environment variables as framework ``minicnn_NAME``, in the same alternation
+(e.g. ``minicnn_nosplit:MINICNN_SPLIT_PARTS=1`` to A/B the small-batch splitting).
 
 Guards (``benchmarks.guards``): the CPU model is printed; before each measurement the parent waits
 (at most ``--settle-timeout`` s) until the 1-minute load average is at most ``--max-load`` (the
@@ -68,7 +70,18 @@ GUARD_DEFAULTS = {"max_load": 1.0, "settle_timeout": 120.0, "max_background": 0.
 
 
 def available(framework):
-    return importlib.util.find_spec(_MODULE_OF[framework]) is not None
+    module = "numba" if framework.startswith("minicnn") else _MODULE_OF[framework]
+    return importlib.util.find_spec(module) is not None
+
+
+def parse_variant(text):
+    """``"minicnn_x:A=1,B=2"`` -> ``("minicnn_x", {"A": "1", "B": "2"})`` (ValueError when malformed)."""
+    name, sep, assignments = text.partition(":")
+    env = dict(a.split("=", 1) for a in assignments.split(",") if "=" in a)
+    if not sep or not name.startswith("minicnn_") or name == "minicnn_base" or not env \
+            or len(env) != len([a for a in assignments.split(",") if a]):
+        raise ValueError(f"--variant expects minicnn_NAME:VAR=VALUE[,VAR=VALUE...], got {text!r}")
+    return name, env
 
 
 def cpu_model():
@@ -139,8 +152,10 @@ def median(results, key):
 
 def measure(args, log=print):
     frameworks = [f for f in args.frameworks if available(f)]
+    variants = dict(getattr(args, "variant", None) or [])
     if args.baseline_tree:
         frameworks.insert(1, "minicnn_base")
+    frameworks[1:1] = list(variants)
     skipped = [f for f in args.frameworks if f not in frameworks]
     raw = measure_peaks(args, log)
     base = {"steps": args.steps, "warmup": args.warmup, "predict_samples": args.predict_samples,
@@ -150,14 +165,15 @@ def measure(args, log=print):
             order = frameworks[rep % len(frameworks):] + frameworks[:rep % len(frameworks)]
             for fw in order:
                 r = guarded_child(args, dict(base, framework=fw, model=model, mode="speed"),
-                                  baseline_tree=args.baseline_tree)
+                                  env_extra=variants.get(fw), baseline_tree=args.baseline_tree)
                 r["repeat"] = rep
                 raw.append(r)
                 log(_describe(r))
         if args.epochs_accuracy > 0:
             for fw in frameworks:
                 r = guarded_child(args, dict(base, framework=fw, model=model, mode="accuracy",
-                                             epochs=args.epochs_accuracy), baseline_tree=args.baseline_tree)
+                                             epochs=args.epochs_accuracy), env_extra=variants.get(fw),
+                                  baseline_tree=args.baseline_tree)
                 raw.append(r)
                 log(_describe(r))
     startup = {}
@@ -299,6 +315,8 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", default=None)
     p.add_argument("--baseline-tree", default=None, help="another minicnn checkout, measured as minicnn_base")
+    p.add_argument("--variant", action="append", default=[], metavar="minicnn_NAME:VAR=VALUE[,...]",
+                   help="also measure minicnn with these environment variables, as framework minicnn_NAME")
     p.add_argument("--max-load", type=float, default=GUARD_DEFAULTS["max_load"],
                    help="wait for the 1-minute load to drop to this before each measurement; above it: not comparable")
     p.add_argument("--settle-timeout", type=float, default=GUARD_DEFAULTS["settle_timeout"],
@@ -312,6 +330,10 @@ def parse_args(argv=None):
     for fw in args.frameworks:
         if fw not in FRAMEWORKS:
             p.error(f"unknown framework {fw!r}; expected some of {', '.join(FRAMEWORKS)}")
+    try:
+        args.variant = [parse_variant(v) for v in args.variant]
+    except ValueError as e:
+        p.error(str(e))
     if args.warmup < 1 or args.steps < 1:
         p.error("--warmup and --steps must be at least 1")
     return args

@@ -1,6 +1,8 @@
 """The benchmark harness runs (minicnn side only, 2 steps of mnist; never TF, no timing asserted)."""
 import json
 
+import pytest
+
 from benchmarks import compare, guards
 
 
@@ -8,14 +10,16 @@ def test_compare_runs_minicnn_for_two_steps(tmp_path, capsys):
     out = tmp_path / "bench.json"
     rows = compare.main(["--models", "mnist", "--frameworks", "minicnn", "--steps", "2", "--warmup", "1",
                          "--repeats", "1", "--predict-samples", "64", "--predict-batch", "32",
-                         "--settle-timeout", "0", "--json", str(out)])
-    assert [r["framework"] for r in rows] == ["minicnn"]
+                         "--settle-timeout", "0", "--variant", "minicnn_nosplit:MINICNN_SPLIT_PARTS=1",
+                         "--json", str(out)])
+    assert [r["framework"] for r in rows] == ["minicnn", "minicnn_nosplit"]
+    assert rows[1]["train"] > 0
     assert rows[0]["train"] > 0 and rows[0]["predict"] > 0 and rows[0]["speed_rss_mb"] > 0
     saved = json.loads(out.read_text())
     speed = [r for r in saved["raw"] if r["mode"] == "speed"]
     assert "error" not in speed[0], speed[0].get("error")
     printed = capsys.readouterr().out
-    assert "| mnist | minicnn |" in printed
+    assert "| mnist | minicnn |" in printed and "| mnist | minicnn_nosplit |" in printed
     # the guards: load recorded around every measurement, sgemm peaks on 1 and 2 threads (start and end)
     assert all("load_before" in r and "load_after" in r and "background_cores" in r for r in saved["raw"])
     peaks = [r for r in saved["raw"] if r["mode"] == "sgemm"]
@@ -64,3 +68,10 @@ def test_load_probe_and_cpu_description():
 
 def test_sgemm_peak_is_positive():
     assert guards.sgemm_peak(size=128, repeats=2) > 0
+
+
+def test_variant_parsing():
+    assert compare.parse_variant("minicnn_x:A=1,B=2") == ("minicnn_x", {"A": "1", "B": "2"})
+    for bad in ("minicnn_x", "keras:A=1", "minicnn_x:A", "minicnn_base:A=1"):
+        with pytest.raises(ValueError, match="--variant expects"):
+            compare.parse_variant(bad)
