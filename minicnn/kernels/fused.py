@@ -16,6 +16,7 @@ Each has a NumPy ``*_reference`` beside it; tests check that they agree.
 """
 import numpy as np
 
+from . import parallel
 from .jit import kernel
 from .parallel import map_chunks, split_bounds
 
@@ -93,15 +94,11 @@ def _adam_kernel(param, grad, m, v, lr_t, one_minus_b1, one_minus_b2, epsilon):
         p[i] -= lr_t * mi / (np.sqrt(vi) + epsilon)
 
 
-#: optimizer updates of at least this many elements are split over the workers
-SPLIT_MIN_ELEMENTS = 2**17
-
-
 def _elementwise(kernel_fn, arrays, *scalars):
     """``kernel_fn(*flat arrays, *scalars)`` over the flattened C-contiguous ``arrays``, in
     ``parallel.split_bounds`` pieces on the workers when large (elementwise: the same numbers)."""
     flat = [a.reshape(-1) for a in arrays]
-    pieces = split_bounds(flat[0].size, flat[0].size, SPLIT_MIN_ELEMENTS)
+    pieces = split_bounds(flat[0].size, flat[0].size, parallel.SPLIT_MIN_ELEMENTS)
     if len(pieces) == 1:
         kernel_fn(*flat, *scalars)
         return
@@ -242,7 +239,7 @@ def relu_mask_bias_grad(dy, y, relu, dz=None, db=None):
 
 def _row_pieces(x2d):
     """Fixed row ranges of a (rows, C) array for the workers (``parallel.split_bounds``)."""
-    return split_bounds(x2d.shape[0], x2d.size, SPLIT_MIN_ELEMENTS)
+    return split_bounds(x2d.shape[0], x2d.size, parallel.SPLIT_MIN_ELEMENTS)
 
 
 def _column_sums(kernel_fn, pieces, arrays, *args, count=1):

@@ -15,7 +15,7 @@ References (plain loops over the window) sit beside the numba kernels (see
 import numpy as np
 from numba import prange
 
-from .fused import SPLIT_MIN_ELEMENTS
+from . import parallel
 from .jit import kernel
 from .parallel import map_chunks, split_bounds
 
@@ -239,8 +239,8 @@ def _max_pool_2x2_backward_kernel(dy, which, dx):
 
 def _over_samples(kernel_fn, arrays, size):
     """``kernel_fn(*arrays)`` on pieces of the batch axis (``parallel.split_bounds``, on the workers
-    when the tensor has ``fused.SPLIT_MIN_ELEMENTS`` or more): each sample is independent."""
-    pieces = split_bounds(arrays[0].shape[0], size, SPLIT_MIN_ELEMENTS)
+    when the tensor has ``parallel.SPLIT_MIN_ELEMENTS`` or more): each sample is independent."""
+    pieces = split_bounds(arrays[0].shape[0], size, parallel.SPLIT_MIN_ELEMENTS)
     map_chunks(lambda p, worker: kernel_fn(*[a[p[0]:p[1]] for a in arrays]), pieces)
 
 

@@ -110,6 +110,7 @@ def test_flipped_input_grad_is_used_for_same_padding_with_few_filters():
 def test_small_batches_split_in_chunks_that_do_not_depend_on_threads(monkeypatch):
     from minicnn.kernels import parallel
     monkeypatch.setattr(parallel, "SPLIT_PARTS", 2)   # the default (MINICNN_SPLIT_PARTS may change it)
+    monkeypatch.setattr(parallel, "SPLIT_MIN_FLOPS", 4e6)
     g = WindowGeometry(26, 26, (3, 3), (1, 1), "valid")
     chunks = conv_module.conv_chunks(32, g, 1, 32, 4)   # the mnist layer: 12.5 MFLOP, fits one chunk
     assert chunks == [(0, 16), (16, 32)]

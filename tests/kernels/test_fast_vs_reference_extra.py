@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from minicnn.kernels import blas, fused, max_pool, max_pool_reference
+from minicnn.kernels import blas, fused, max_pool, max_pool_reference, parallel
 from minicnn.kernels.padding import WindowGeometry
 from minicnn.kernels.pooling import (is_2x2, max_pool_2x2, max_pool_2x2_argmax_reference, max_pool_2x2_backward,
                                      max_pool_backward_reference)
@@ -57,7 +57,7 @@ def test_relu_mask_bias_grad(dtype, relu):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("rows", [200, 2 * fused.SPLIT_MIN_ELEMENTS // 6 + 5])  # one piece; split over workers
+@pytest.mark.parametrize("rows", [200, 2 * parallel.SPLIT_MIN_ELEMENTS // 6 + 5])  # one piece; split over workers
 def test_batchnorm_kernels(dtype, rows):
     x = (3 + 2 * RNG.standard_normal((rows, 6))).astype(dtype)
     gamma = RNG.standard_normal(6).astype(dtype)
@@ -186,7 +186,6 @@ def test_dense_fast_path_matches_numpy(activation):
 
 
 def test_map_chunks_keeps_chunk_order_with_several_workers(monkeypatch):
-    from minicnn.kernels import parallel
     chunks = parallel.chunk_bounds(10, 3)
     assert chunks == [(0, 3), (3, 6), (6, 9), (9, 10)]
     for workers in (1, 2, 3):
@@ -196,7 +195,6 @@ def test_map_chunks_keeps_chunk_order_with_several_workers(monkeypatch):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_conv_layer_threaded_chunks_match_single_thread(workers, monkeypatch):
-    from minicnn.kernels import parallel
     monkeypatch.setattr(conv_kernels, "COLS_BUDGET_BYTES", 1)  # one sample per chunk
     results = []
     for w in (1, workers):
@@ -294,7 +292,7 @@ def test_blas_thread_switch_goes_through_threadpoolctl():
 @pytest.mark.parametrize("shape", [(32, 5408, 100), (5408, 32, 100), (32, 100, 5408)])
 def test_split_matmul_is_the_same_on_one_or_two_workers(shape, monkeypatch):
     """Mid-sized products are cut in fixed row blocks: the numbers do not depend on the threads."""
-    from minicnn.kernels import parallel
+    monkeypatch.setattr(parallel, "SPLIT_MIN_FLOPS", 4e6)   # dense-layer products at batch 32 split
     m, k, n = shape
     a = RNG.standard_normal((k, m)).astype(np.float32).T if m > k else RNG.standard_normal((m, k)).astype(np.float32)
     b = RNG.standard_normal((k, n)).astype(np.float32)
@@ -312,9 +310,8 @@ def test_split_matmul_is_the_same_on_one_or_two_workers(shape, monkeypatch):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_split_optimizer_updates_match_the_references(workers, monkeypatch):
-    from minicnn.kernels import parallel
     monkeypatch.setattr(parallel, "WORKERS", workers)
-    n = fused.SPLIT_MIN_ELEMENTS + 7   # split in two pieces
+    n = parallel.SPLIT_MIN_ELEMENTS + 7   # split in two pieces
     p, g, v = (RNG.standard_normal(n).astype(np.float32) for _ in range(3))
     p_ref, v_ref = p.copy(), v.copy()
     fused.sgd_momentum_update_reference(p_ref, g, v_ref, np.float32(0.01), np.float32(0.9), False)
@@ -331,8 +328,7 @@ def test_split_optimizer_updates_match_the_references(workers, monkeypatch):
 
 
 def test_batchnorm_kernels_do_not_depend_on_the_thread_count(monkeypatch):
-    from minicnn.kernels import parallel
-    x = RNG.standard_normal((fused.SPLIT_MIN_ELEMENTS // 4 + 3, 8)).astype(np.float32)
+    x = RNG.standard_normal((parallel.SPLIT_MIN_ELEMENTS // 4 + 3, 8)).astype(np.float32)
     dy = RNG.standard_normal(x.shape).astype(np.float32)
     gamma, beta = np.ones(8, np.float32), np.zeros(8, np.float32)
     runs = []
@@ -345,8 +341,7 @@ def test_batchnorm_kernels_do_not_depend_on_the_thread_count(monkeypatch):
 
 
 def test_max_pool_2x2_split_over_workers_matches_reference(monkeypatch):
-    from minicnn.kernels import parallel
-    shape = (4, 10, 12, fused.SPLIT_MIN_ELEMENTS // 400 + 1)   # large enough to be split by samples
+    shape = (4, 10, 12, parallel.SPLIT_MIN_ELEMENTS // 400 + 1)   # large enough to be split by samples
     x = RNG.standard_normal(shape).astype(np.float32)
     geom = WindowGeometry(shape[1], shape[2], (2, 2), (2, 2), "valid")
     y_ref, argmax_ref = max_pool_reference(x, geom)
@@ -362,7 +357,6 @@ def test_max_pool_2x2_split_over_workers_matches_reference(monkeypatch):
 
 def test_map_chunks_nested_in_a_worker_runs_inline(monkeypatch):
     """A kernel that splits its own work, called from a chunk on a worker, must not wait for the pool."""
-    from minicnn.kernels import parallel
     monkeypatch.setattr(parallel, "WORKERS", 2)
     inner = lambda chunk, w: parallel.map_chunks(lambda c, v: c * 10, [chunk, chunk + 1])
     assert parallel.map_chunks(inner, [1, 2, 3, 4]) == [[10, 20], [20, 30], [30, 40], [40, 50]]
@@ -372,8 +366,9 @@ def test_training_steps_are_bitwise_the_same_on_one_or_two_workers(monkeypatch):
     """Every split (conv chunks, products, BN rows, pooling, optimizer) is fixed by the shapes, and
     partial sums are added in a fixed order: the thread count never changes a number."""
     from minicnn import Sequential, optimizers
-    from minicnn.kernels import parallel
     from minicnn.layers import Flatten, MaxPooling2D
+    monkeypatch.setattr(parallel, "SPLIT_MIN_FLOPS", 4e6)       # low thresholds: every kind of split
+    monkeypatch.setattr(parallel, "SPLIT_MIN_ELEMENTS", 2**17)  # happens on these small shapes
     rng = np.random.default_rng(5)
     x = rng.random((32, 16, 16, 3), dtype=np.float32)
     y = rng.integers(0, 10, 32)
