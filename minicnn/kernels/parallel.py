@@ -68,7 +68,7 @@ def chunk_bounds(n, step):
 #: an idle worker measured about 130 us on the 2-core VM, so a piece must carry a few tenths of a ms.
 SPLIT_MIN_FLOPS = float(os.environ.get("MINICNN_SPLIT_MIN_FLOPS", 4e7))
 #: The same for elementwise work (BatchNormalization, pooling, optimizer updates), in elements.
-SPLIT_MIN_ELEMENTS = int(os.environ.get("MINICNN_SPLIT_MIN_ELEMENTS", 2**19))
+SPLIT_MIN_ELEMENTS = int(os.environ.get("MINICNN_SPLIT_MIN_ELEMENTS", 2**20))
 #: How many pieces: fixed (not the thread count), so that results never depend on the threads.
 #: ``MINICNN_SPLIT_PARTS=1`` turns the splitting of small batches off (for A/B measurements).
 SPLIT_PARTS = max(1, int(os.environ.get("MINICNN_SPLIT_PARTS", 2)))
