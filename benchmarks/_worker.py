@@ -4,7 +4,8 @@ The parent (:mod:`benchmarks.compare`) runs every measurement in a fresh subproc
 peak resident memory (``ru_maxrss``) is that of one framework alone, and pins threads through the
 environment *before* any numeric library is imported (see :func:`pin_threads`).
 
-Spec keys: ``framework`` (minicnn | minicnn_base | keras | torch), ``model`` (mnist | cifar_small | cifar_bn),
+Spec keys: ``framework`` (minicnn | minicnn_base | minicnn_NAME (a ``--variant``) | keras | torch | sgemm: the float32 matrix-product
+peak on ``threads`` threads, see ``benchmarks.guards.sgemm_peak``), ``model`` (mnist | cifar_small | cifar_bn),
 ``mode`` ("speed": ``warmup + steps`` training steps then two ``predict`` calls; "accuracy": ``epochs``
 full epochs then the test accuracy; "startup": time from the parent's spawn to the first step),
 ``steps``, ``warmup``, ``predict_samples``, ``predict_batch``, ``epochs``, ``threads``, ``seed``,
@@ -263,13 +264,22 @@ def run_torch(spec):
     return result
 
 
-RUNNERS = {"minicnn": run_minicnn, "minicnn_base": run_minicnn, "keras": run_keras, "torch": run_torch}
+def run_sgemm(spec):
+    from .guards import sgemm_peak
+    from threadpoolctl import threadpool_info
+    return {"sgemm_gflops": sgemm_peak(), "blas": [(lib["internal_api"], lib["num_threads"])
+                                                   for lib in threadpool_info() if lib["user_api"] == "blas"]}
+
+
+RUNNERS = {"minicnn": run_minicnn, "minicnn_base": run_minicnn, "keras": run_keras, "torch": run_torch,
+           "sgemm": run_sgemm}
 
 
 def run(spec):
     """Run one measurement in this process; returns the result dict (with ``peak_rss_mb``)."""
     t0 = time.perf_counter()
-    result = RUNNERS[spec["framework"]](spec)
+    fw = spec["framework"]
+    result = (run_minicnn if fw.startswith("minicnn_") else RUNNERS[fw])(spec)  # minicnn_NAME: a --variant
     result.update(framework=spec["framework"], model=spec["model"], mode=spec["mode"],
                   peak_rss_mb=peak_rss_mb(), wall_s=time.perf_counter() - t0,
                   threads={v: os.environ.get(v) for v in THREAD_VARS})

@@ -1,50 +1,35 @@
 """Matrix products with a thread count chosen per product.
 
-NumPy's OpenBLAS starts its worker threads for every product above a tiny size. On a 2-core machine
+NumPy's BLAS starts its worker threads for every product above a tiny size. On a 2-core machine
 shared with other processes this is a trap: when the worker is not scheduled the caller waits a
 whole time slice, and a product of 35 MFLOP measured 0.8 ms on one thread but 23 ms on two.
 Products below :data:`MULTITHREAD_MIN_FLOPS` therefore run on one thread; bigger ones (where the
-second core pays even with some waiting) use the thread count OpenBLAS was started with
-(``OPENBLAS_NUM_THREADS``). The numbers are the same either way: only the thread count changes.
+second core pays even with some waiting) use the thread count the BLAS was started with
+(``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS``). The numbers are the same either way: only the
+thread count changes.
 
-``MINICNN_GEMM_MT_MIN_FLOPS`` overrides the threshold (0 = always all threads, as plain NumPy).
-If NumPy's BLAS is not OpenBLAS the switch is a no-op and :func:`matmul` is ``np.matmul``.
+The thread count is switched through threadpoolctl (OpenBLAS, MKL or BLIS, whichever NumPy
+loaded). ``MINICNN_GEMM_MT_MIN_FLOPS`` overrides the threshold (0 = always all threads, as plain
+NumPy). If threadpoolctl finds no BLAS the switch is a no-op and :func:`matmul` is ``np.matmul``.
 """
-import ctypes
-import glob
 import os
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 #: products with fewer floating-point operations (2*m*n*k) than this run single-threaded
 MULTITHREAD_MIN_FLOPS = float(os.environ.get("MINICNN_GEMM_MT_MIN_FLOPS", 2e8))
 
-
-def _find_openblas():
-    libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
-    for path in sorted(glob.glob(os.path.join(libs, "libscipy_openblas*.so*"))):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for suffix in ("64_", "", "_64_"):
-            setter = getattr(lib, f"scipy_openblas_set_num_threads{suffix}", None)
-            getter = getattr(lib, f"scipy_openblas_get_num_threads{suffix}", None)
-            if setter is not None and getter is not None:
-                setter.argtypes, setter.restype = [ctypes.c_int], None
-                getter.argtypes, getter.restype = [], ctypes.c_int
-                return setter, getter
-    return None, None
-
-
-_set_threads, _get_threads = _find_openblas()
-BLAS_THREADS = _get_threads() if _get_threads is not None else 1
+#: threadpoolctl's controllers of the BLAS libraries NumPy loaded (usually one OpenBLAS)
+_BLAS = ThreadpoolController().select(user_api="blas").lib_controllers
+BLAS_THREADS = max([lib.num_threads for lib in _BLAS] or [1])
 _current = [BLAS_THREADS]
 
 
 def _use_threads(n):
-    if _set_threads is not None and _current[0] != n:
-        _set_threads(n)
+    if _current[0] != n:
+        for lib in _BLAS:
+            lib.set_num_threads(n)
         _current[0] = n
 
 
@@ -54,7 +39,29 @@ def single_threaded():
 
 
 def matmul(a, b, out=None):
-    """``np.matmul(a, b, out=out)`` for 2-D ``a`` (m, k) and ``b`` (k, n), one thread when small."""
-    flops = 2.0 * a.shape[0] * a.shape[1] * b.shape[1]
-    _use_threads(BLAS_THREADS if flops >= MULTITHREAD_MIN_FLOPS else 1)
-    return np.matmul(a, b, out=out)
+    """``np.matmul(a, b, out=out)`` for 2-D ``a`` (m, k) and ``b`` (k, n), one thread when small.
+
+    Mid-sized products (``parallel.SPLIT_MIN_FLOPS`` up to :data:`MULTITHREAD_MIN_FLOPS`, e.g. a
+    dense layer on a batch of 32) are cut into ``parallel.SPLIT_PARTS`` blocks of the result, each a
+    single-threaded product on one of the ``parallel`` workers: both cores work with one
+    fork/join. The blocks are rows when ``a`` is the larger operand and columns otherwise (each
+    block then re-reads only the smaller operand), and the same on any thread count.
+    """
+    from .parallel import map_chunks, split_bounds
+    m, n = a.shape[0], b.shape[1]
+    flops = 2.0 * m * a.shape[1] * n
+    if flops >= MULTITHREAD_MIN_FLOPS:
+        _use_threads(BLAS_THREADS)
+        return np.matmul(a, b, out=out)
+    by_rows = m >= n
+    blocks = split_bounds(m if by_rows else n, flops)
+    if len(blocks) == 1:
+        _use_threads(1)
+        return np.matmul(a, b, out=out)
+    if out is None:
+        out = np.empty((m, n), dtype=np.result_type(a, b))
+    if by_rows:
+        map_chunks(lambda r, worker: np.matmul(a[r[0]:r[1]], b, out=out[r[0]:r[1]]), blocks)
+    else:
+        map_chunks(lambda c, worker: np.matmul(a, b[:, c[0]:c[1]], out=out[:, c[0]:c[1]]), blocks)
+    return out

@@ -1,20 +1,47 @@
-"""2-D convolution (cross-correlation, as in every CNN library) over NHWC images.
+"""2-D convolution (cross-correlation, as in every CNN library) over NHWC images, forward and backward.
 
     y[b, i, j, f] = bias[f] + sum_{di, dj, c} x_pad[b, i*sh + di, j*sw + dj, c] * kernel[di, dj, c, f]
 
-with the kernel in Keras layout ``(kh, kw, C, F)``. The fast path is im2col followed by one
-2-D matrix product per chunk of the batch; the chunk is sized so that the column matrix stays
-under :data:`COLS_BUDGET_BYTES` whatever the batch size.
+with the kernel in Keras layout ``(kh, kw, C, F)``. With ``cols = im2col(x)`` (one row per output
+pixel, see :mod:`minicnn.kernels.im2col`) and ``K = kernel.reshape(kh*kw*C, F)``:
+
+    forward:   Z  = cols @ K + bias
+    backward:  dK = cols^T @ dZ,   dbias = sum_rows dZ,   dx = col2im(dZ @ K^T)
+
+For a stride-1 convolution the input gradient is itself a convolution: the output gradient,
+padded by ``k - 1 - pad`` on each side, correlated with the kernel flipped in both spatial axes and
+with its channel axes swapped (:func:`flipped_kernel`):
+
+    dx[b, y, x, c] = sum_{di, dj, f} dZ_pad[b, y + di, x + dj, f] * kernel[kh-1-di, kw-1-dj, c, f]
+
+i.e. ``dx = im2col(dZ) @ K_flip``: a product with inner dimension ``kh*kw*F`` instead of ``F`` and
+no col2im. :func:`conv2d_backward` takes that path where it measured faster ('same' padding,
+``F <= C``: see :func:`uses_flipped_input_grad`); :func:`input_grad_reference` (the col2im form)
+and :func:`input_grad_flipped_reference` (the convolution form, plain loops) document both.
+
+Engine (:func:`conv2d_forward`, :func:`conv2d_backward`): the batch is cut into chunks of samples
+whose columns stay under :data:`COLS_BUDGET_BYTES` (cache-sized), and small batches with enough
+work into at least ``parallel.SPLIT_PARTS`` chunks, so that both cores work on them; the chunks run on
+``kernels.parallel`` workers. The chunking depends on the shapes only, never on the thread count,
+so a step gives the same numbers on 1 or 2 threads; the per-chunk kernel gradients are added in
+chunk order. A layer's columns are kept from forward to backward when they fit
+:data:`KEEP_COLS_BYTES`; otherwise backward recomputes them chunk by chunk in shared scratch.
 """
 import numpy as np
 
-from .im2col import im2col
+from . import blas
+from .fused import bias_act, relu_mask_bias_grad
+from .im2col import col2im, col2im_reference, im2col
 from .padding import WindowGeometry, normalize_padding, normalize_tuple
+from . import parallel
+from .parallel import chunk_bounds, map_chunks, shared_scratch
 
 #: Upper bound on the im2col buffer of one chunk (bytes). Larger batches are processed in chunks.
 #: Small enough to stay in cache: a 3x3 'same' conv 32->32 on 64 CIFAR images (75 MB of columns)
 #: measured 108 ms of CPU per forward+backward with 4 MB chunks against 168 ms with 64 MB.
 COLS_BUDGET_BYTES = 4 * 2**20
+#: A layer keeps its whole batch's columns for backward (instead of recomputing them) up to this size.
+KEEP_COLS_BYTES = 8 * 2**20
 
 
 def samples_per_chunk(batch, geom, channels, itemsize, budget=None):
@@ -24,6 +51,16 @@ def samples_per_chunk(batch, geom, channels, itemsize, budget=None):
     return int(max(1, min(batch, budget // max(per_sample, 1))))
 
 
+def conv_chunks(batch, geom, channels, filters, itemsize):
+    """``[(start, stop), ...]``: cache-sized chunks of the batch, and at least ``parallel.SPLIT_PARTS``
+    of them when the forward product has ``parallel.SPLIT_MIN_FLOPS`` or more (shapes only: the
+    same on any thread count)."""
+    step = samples_per_chunk(batch, geom, channels, itemsize)
+    flops = 2.0 * batch * geom.out_h * geom.out_w * geom.kh * geom.kw * channels * filters
+    return chunk_bounds(batch, min(step, parallel.split_bounds(batch, flops)[0][1]))
+
+
+# ----------------------------------------------------------------------------- references
 def conv2d_reference(x, kernel, bias, geom):
     """Plain loops over output positions. x: (N, H, W, C), kernel: (kh, kw, C, F) -> (N, out_h, out_w, F)."""
     n, h, w, c = x.shape
@@ -39,6 +76,144 @@ def conv2d_reference(x, kernel, bias, geom):
     return y
 
 
+def input_grad_reference(dz, kernel, x_shape, geom):
+    """dx = col2im(dZ @ K^T). dz: (N, out_h, out_w, F) -> dx: x_shape (any stride)."""
+    f = kernel.shape[3]
+    return col2im_reference(dz.reshape(-1, f) @ kernel.reshape(-1, f).T, x_shape, geom)
+
+
+def flipped_kernel(kernel):
+    """``kernel[kh-1-di, kw-1-dj, c, f]`` laid out as (kh, kw, F, C): the kernel of the input gradient."""
+    return np.ascontiguousarray(kernel[::-1, ::-1].transpose(0, 1, 3, 2))
+
+
+def input_grad_geometry(geom, height, width):
+    """The window of ``dx = conv(dZ, flipped_kernel)`` for a stride-1 ``geom`` over (height, width)
+    inputs: padding ``k - 1 - pad`` on each side, output (height, width)."""
+    if (geom.sh, geom.sw) != (1, 1):
+        raise ValueError(f"the input gradient is a convolution for stride 1 only, got strides {(geom.sh, geom.sw)}")
+    return WindowGeometry.from_pads((geom.kh, geom.kw), (1, 1),
+                                    (geom.kh - 1 - geom.pad_top, geom.kh - 1 - geom.pad_bottom,
+                                     geom.kw - 1 - geom.pad_left, geom.kw - 1 - geom.pad_right), (height, width))
+
+
+def input_grad_flipped_reference(dz, kernel, x_shape, geom):
+    """dx as the convolution of dZ with the flipped kernel (stride 1), by the plain loops of
+    :func:`conv2d_reference`. Equals :func:`input_grad_reference`."""
+    return conv2d_reference(dz, flipped_kernel(kernel), None, input_grad_geometry(geom, x_shape[1], x_shape[2]))
+
+
+def uses_flipped_input_grad(geom, channels, filters):
+    """True where :func:`conv2d_backward` computes dx as a convolution of dZ: stride 1, output as
+    large as the input ('same'), and ``F <= C``. (With more filters than channels, or 'valid'
+    padding, im2col of dZ moves more memory than col2im and measured slower.)"""
+    return (geom.sh, geom.sw) == (1, 1) and geom.pad_top + geom.pad_bottom == geom.kh - 1 \
+        and geom.pad_left + geom.pad_right == geom.kw - 1 and filters <= channels
+
+
+# ----------------------------------------------------------------------------- engine
+class ConvWorkspace:
+    """What one Conv2D layer carries from its forward to its backward pass besides its input:
+    the columns of the whole batch when they fit :data:`KEEP_COLS_BYTES` (else None)."""
+
+    def __init__(self):
+        self.cols = None        # (N*out_h*out_w, kh*kw*C) view of the last forward's columns, or None
+        self._base = None
+
+    def keep(self, shape, dtype):
+        size = int(np.prod(shape))
+        if self._base is None or self._base.size < size or self._base.dtype != dtype:
+            self._base = np.empty(size, dtype=dtype)
+        self.cols = self._base[:size].reshape(shape)
+        return self.cols
+
+
+def _columns(x, geom, start, stop, worker, work):
+    """im2col of samples ``start:stop`` into the kept columns (if any) or the worker's scratch."""
+    rows_per_sample = geom.out_h * geom.out_w
+    if work is not None and work.cols is not None:
+        out = work.cols[start * rows_per_sample:stop * rows_per_sample]
+    else:
+        out = shared_scratch("cols", worker, ((stop - start) * rows_per_sample, geom.kh * geom.kw * x.shape[3]),
+                             x.dtype)
+    return im2col(x[start:stop], geom, out=out)
+
+
+def conv2d_forward(x, kernel, bias, relu, geom, work=None):
+    """Z = im2col(x) @ K + bias (then max(Z, 0) if ``relu``), chunk by chunk.
+
+    x: (N, H, W, C) C-contiguous, kernel: (kh, kw, C, F), bias: (F,) or None -> (N, out_h, out_w, F).
+    ``work`` (a :class:`ConvWorkspace`) keeps the columns for :func:`conv2d_backward` when they fit.
+    """
+    n, _, _, c = x.shape
+    f = kernel.shape[3]
+    k2d = kernel.reshape(-1, f)
+    z = np.empty((n, geom.out_h, geom.out_w, f), dtype=x.dtype)
+    chunks = conv_chunks(n, geom, c, f, x.itemsize)
+    if work is not None:
+        work.cols = None
+        total = n * geom.out_h * geom.out_w * geom.kh * geom.kw * c * x.itemsize
+        if total <= KEEP_COLS_BYTES or len(chunks) == 1:
+            work.keep((n * geom.out_h * geom.out_w, geom.kh * geom.kw * c), x.dtype)
+    gemm = blas.matmul if len(chunks) == 1 else np.matmul  # several chunks: one BLAS thread each
+
+    def run(chunk, worker):
+        start, stop = chunk
+        cols = _columns(x, geom, start, stop, worker, work)
+        z2d = z[start:stop].reshape(-1, f)
+        gemm(cols, k2d, out=z2d)
+        bias_act(z2d, bias, relu)
+
+    map_chunks(run, chunks)
+    return z
+
+
+def conv2d_backward(dy, y, relu, x, kernel, geom, work=None, input_grad=True):
+    """Gradients of :func:`conv2d_forward` from the output gradient ``dy`` (N, out_h, out_w, F).
+
+    With ``relu``, ``dZ = dy * [y > 0]`` (``y`` the forward's output), else ``dZ = dy``; then
+    ``dK = cols^T @ dZ``, ``dbias = sum dZ`` and, if ``input_grad``, dx (col2im of ``dZ @ K^T``, or
+    the flipped-kernel convolution of dZ where :func:`uses_flipped_input_grad`).
+    Returns ``(dkernel (kh, kw, C, F), dbias (F,), dx (N, H, W, C) or None)``.
+    """
+    n, h, w, c = x.shape
+    f = kernel.shape[3]
+    k2d = kernel.reshape(-1, f)
+    dy = np.ascontiguousarray(dy, dtype=x.dtype)
+    dx = np.empty_like(x) if input_grad else None
+    flipped = input_grad and uses_flipped_input_grad(geom, c, f)
+    if flipped:
+        k_flip = flipped_kernel(kernel).reshape(-1, c)
+        geom_t = input_grad_geometry(geom, h, w)
+    chunks = conv_chunks(n, geom, c, f, x.itemsize)
+    gemm = blas.matmul if len(chunks) == 1 else np.matmul
+
+    def run(chunk, worker):
+        start, stop = chunk
+        dy2d = dy[start:stop].reshape(-1, f)
+        dz2d, db = relu_mask_bias_grad(dy2d, None if y is None else y[start:stop].reshape(-1, f), relu,
+                                       dz=shared_scratch("dz", worker, dy2d.shape, x.dtype))
+        cols = _columns(x, geom, start, stop, worker, None) if work is None or work.cols is None else \
+            work.cols[start * geom.out_h * geom.out_w:stop * geom.out_h * geom.out_w]
+        dk = gemm(cols.T, dz2d)
+        if flipped:
+            dz4 = dz2d.reshape(stop - start, geom.out_h, geom.out_w, f)
+            dz_cols = im2col(dz4, geom_t, out=shared_scratch("dz_cols", worker, ((stop - start) * h * w, k_flip.shape[0]),
+                                                             x.dtype))
+            gemm(dz_cols, k_flip, out=dx[start:stop].reshape(-1, c))
+        elif input_grad:
+            dcols = gemm(dz2d, k2d.T, out=shared_scratch("dcols", worker, (dz2d.shape[0], k2d.shape[0]), x.dtype))
+            col2im(dcols, (stop - start, h, w, c), geom, out=dx[start:stop])
+        return dk, db
+
+    parts = map_chunks(run, chunks)
+    dk, db = parts[0]
+    for dk_part, db_part in parts[1:]:  # in chunk order: deterministic
+        dk += dk_part
+        db += db_part
+    return dk.reshape(kernel.shape), db, dx
+
+
 def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
     """Functional convolution with the engine's fast path. Shapes as in :func:`conv2d_reference`."""
     x = np.asarray(x)
@@ -50,13 +225,6 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
                           normalize_padding(padding))
     dtype = np.result_type(x, kernel)
     x = np.ascontiguousarray(x, dtype=dtype)
-    w2d = kernel.reshape(-1, kernel.shape[3]).astype(dtype, copy=False)
-    n = x.shape[0]
-    y = np.empty((n, geom.out_h, geom.out_w, kernel.shape[3]), dtype=dtype)
-    step = samples_per_chunk(n, geom, x.shape[3], x.itemsize)
-    for start in range(0, n, step):
-        cols = im2col(x[start:start + step], geom)
-        y[start:start + step] = (cols @ w2d).reshape(-1, geom.out_h, geom.out_w, kernel.shape[3])
-    if bias is not None:
-        y += bias
-    return y
+    kernel = np.ascontiguousarray(kernel, dtype=dtype)
+    bias = None if bias is None else np.ascontiguousarray(bias, dtype=dtype)
+    return conv2d_forward(x, kernel, bias, False, geom)

@@ -9,13 +9,16 @@
 * ``sgd_momentum_update`` / ``adam_update``: one in-place pass per parameter for the update
   formulas of ``minicnn.optimizers`` (NumPy needs 3-6 passes and temporaries).
 * ``batchnorm_forward_train / batchnorm_backward_train``: per-channel statistics and normalization
-  in two passes (see :mod:`minicnn.layers.normalization` for the formulas).
+  (see :mod:`minicnn.layers.normalization` for the formulas), rows split over the workers with
+  per-piece float64 sums added in a fixed order; xhat is recomputed from x instead of stored.
 
 Each has a NumPy ``*_reference`` beside it; tests check that they agree.
 """
 import numpy as np
 
+from . import parallel
 from .jit import kernel
+from .parallel import map_chunks, split_bounds
 
 
 # ----------------------------------------------------------------------------- references
@@ -91,16 +94,29 @@ def _adam_kernel(param, grad, m, v, lr_t, one_minus_b1, one_minus_b2, epsilon):
         p[i] -= lr_t * mi / (np.sqrt(vi) + epsilon)
 
 
+def _elementwise(kernel_fn, arrays, *scalars):
+    """``kernel_fn(*flat arrays, *scalars)`` over the flattened C-contiguous ``arrays``, in
+    ``parallel.split_bounds`` pieces on the workers when large (elementwise: the same numbers)."""
+    flat = [a.reshape(-1) for a in arrays]
+    pieces = split_bounds(flat[0].size, flat[0].size, parallel.SPLIT_MIN_ELEMENTS)
+    if len(pieces) == 1:
+        kernel_fn(*flat, *scalars)
+        return
+    map_chunks(lambda p, worker: kernel_fn(*[a[p[0]:p[1]] for a in flat], *scalars), pieces)
+
+
 def sgd_momentum_update(param, grad, velocity, lr, momentum, nesterov=False):
     """In place, as :func:`sgd_momentum_update_reference`; scalars are cast to the param's dtype."""
     t = param.dtype.type
-    _sgd_momentum_kernel(param, np.ascontiguousarray(grad), velocity, t(lr), t(momentum), bool(nesterov))
+    _elementwise(_sgd_momentum_kernel, (param, np.ascontiguousarray(grad), velocity), t(lr), t(momentum),
+                 bool(nesterov))
 
 
 def adam_update(param, grad, m, v, lr_t, one_minus_b1, one_minus_b2, epsilon):
     """In place, as :func:`adam_update_reference`; scalars are cast to the param's dtype."""
     t = param.dtype.type
-    _adam_kernel(param, np.ascontiguousarray(grad), m, v, t(lr_t), t(one_minus_b1), t(one_minus_b2), t(epsilon))
+    _elementwise(_adam_kernel, (param, np.ascontiguousarray(grad), m, v), t(lr_t), t(one_minus_b1),
+                 t(one_minus_b2), t(epsilon))
 
 
 @kernel
@@ -130,31 +146,24 @@ def _relu_mask_bias_grad_kernel(dy, y, relu, dz, db):
 
 
 @kernel
-def _bn_stats_kernel(x, mean, var):
+def _bn_sum_kernel(x, out):
+    rows, c = x.shape
+    acc = np.zeros(c, dtype=np.float64)  # local accumulators (no aliasing with x): the loops vectorize
+    for r in range(rows):
+        for j in range(c):
+            acc[j] += x[r, j]
+    out[:] = acc
+
+
+@kernel
+def _bn_sqdev_kernel(x, mean, out):
     rows, c = x.shape
     acc = np.zeros(c, dtype=np.float64)
     for r in range(rows):
         for j in range(c):
-            acc[j] += x[r, j]
-    for j in range(c):
-        mean[j] = acc[j] / rows
-        acc[j] = 0.0
-    for r in range(rows):
-        for j in range(c):
             d = x[r, j] - mean[j]
             acc[j] += d * d
-    for j in range(c):
-        var[j] = acc[j] / rows
-
-
-@kernel
-def _bn_normalize_kernel(x, mean, inv_std, gamma, beta, xhat, y):
-    rows, c = x.shape
-    for r in range(rows):
-        for j in range(c):
-            h = (x[r, j] - mean[j]) * inv_std[j]
-            xhat[r, j] = h
-            y[r, j] = h * gamma[j] + beta[j]
+    out[:] = acc
 
 
 @kernel
@@ -166,23 +175,26 @@ def _bn_affine_kernel(x, mean, inv_std, gamma, beta, y):
 
 
 @kernel
-def _bn_backward_kernel(dy, xhat, scale, dgamma, dbeta, dx):
+def _bn_backward_sums_kernel(dy, x, mean, inv_std, out_sb, out_sg):
     rows, c = dy.shape
-    sg = np.zeros(c, dtype=np.float64)
     sb = np.zeros(c, dtype=np.float64)
+    sg = np.zeros(c, dtype=np.float64)
     for r in range(rows):
         for j in range(c):
             g = dy[r, j]
             sb[j] += g
-            sg[j] += g * xhat[r, j]
-    for j in range(c):
-        dgamma[j] = sg[j]
-        dbeta[j] = sb[j]
-        sb[j] = sb[j] / rows
-        sg[j] = sg[j] / rows
+            sg[j] += g * ((x[r, j] - mean[j]) * inv_std[j])
+    out_sb[:] = sb
+    out_sg[:] = sg
+
+
+@kernel
+def _bn_backward_dx_kernel(dy, x, mean, inv_std, scale, mean_db, mean_dg, dx):
+    rows, c = dy.shape
     for r in range(rows):
         for j in range(c):
-            dx[r, j] = (dy[r, j] - sb[j] - xhat[r, j] * sg[j]) * scale[j]
+            xhat = (x[r, j] - mean[j]) * inv_std[j]
+            dx[r, j] = (dy[r, j] - mean_db[j] - xhat * mean_dg[j]) * scale[j]
 
 
 @kernel
@@ -225,35 +237,58 @@ def relu_mask_bias_grad(dy, y, relu, dz=None, db=None):
     return dz, db
 
 
+def _row_pieces(x2d):
+    """Fixed row ranges of a (rows, C) array for the workers (``parallel.split_bounds``)."""
+    return split_bounds(x2d.shape[0], x2d.size, parallel.SPLIT_MIN_ELEMENTS)
+
+
+def _column_sums(kernel_fn, pieces, arrays, *args, count=1):
+    """``count`` float64 per-column sums, each piece's partial sums by ``kernel_fn`` on a worker, added
+    in piece order (deterministic whatever the thread count)."""
+    acc = np.zeros((count, len(pieces), arrays[0].shape[1]))
+
+    def run(piece, worker):
+        i, (start, stop) = piece
+        kernel_fn(*[a[start:stop] for a in arrays], *args, *acc[:, i])
+
+    map_chunks(run, list(enumerate(pieces)))
+    return list(acc.sum(axis=1))
+
+
+def _rows_map(kernel_fn, pieces, row_arrays, args, out):
+    map_chunks(lambda p, w: kernel_fn(*[a[p[0]:p[1]] for a in row_arrays], *args, out[p[0]:p[1]]), pieces)
+    return out
+
+
 def batchnorm_forward_train(x2d, gamma, beta, epsilon):
-    """Returns ``(y, xhat, mean, var, inv_std)`` for the C-contiguous (rows, C) ``x2d``."""
-    c = x2d.shape[1]
-    mean = np.empty(c, dtype=x2d.dtype)
-    var = np.empty(c, dtype=x2d.dtype)
-    _bn_stats_kernel(x2d, mean, var)
+    """Returns ``(y, mean, var, inv_std)`` for the C-contiguous (rows, C) ``x2d``: the statistics in
+    two passes (mean, then the mean squared deviation; float64 sums), y in a third. xhat is not
+    stored: :func:`batchnorm_backward_train` recomputes it from x. Rows split over the workers."""
+    rows = x2d.shape[0]
+    pieces = _row_pieces(x2d)
+    mean = (_column_sums(_bn_sum_kernel, pieces, (x2d,))[0] / rows).astype(x2d.dtype)
+    var = (_column_sums(_bn_sqdev_kernel, pieces, (x2d,), mean)[0] / rows).astype(x2d.dtype)
     inv_std = (1.0 / np.sqrt(var + epsilon)).astype(x2d.dtype)
-    xhat = np.empty_like(x2d)
-    y = np.empty_like(x2d)
-    _bn_normalize_kernel(x2d, mean, inv_std, gamma, beta, xhat, y)
-    return y, xhat, mean, var, inv_std
+    y = _rows_map(_bn_affine_kernel, pieces, (x2d,), (mean, inv_std, gamma, beta), np.empty_like(x2d))
+    return y, mean, var, inv_std
 
 
 def batchnorm_inference(x2d, mean, inv_std, gamma, beta):
     """``(x - mean) * inv_std * gamma + beta`` in one pass (the inference-mode forward)."""
-    y = np.empty_like(x2d)
-    _bn_affine_kernel(x2d, mean, inv_std, gamma, beta, y)
-    return y
+    return _rows_map(_bn_affine_kernel, _row_pieces(x2d), (x2d,), (mean, inv_std, gamma, beta), np.empty_like(x2d))
 
 
-def batchnorm_backward_train(dy, xhat, gamma, inv_std):
-    """Returns ``(dx, dgamma, dbeta)``."""
+def batchnorm_backward_train(dy, x2d, mean, gamma, inv_std):
+    """Returns ``(dx, dgamma, dbeta)`` (formula in :func:`batchnorm_backward_train_reference`, with
+    ``xhat = (x - mean) * inv_std`` recomputed on the fly). Rows split over the workers."""
     dy = np.ascontiguousarray(dy)
-    c = dy.shape[1]
-    dgamma = np.empty(c, dtype=dy.dtype)
-    dbeta = np.empty(c, dtype=dy.dtype)
-    dx = np.empty_like(dy)
-    _bn_backward_kernel(dy, xhat, (gamma * inv_std).astype(dy.dtype), dgamma, dbeta, dx)
-    return dx, dgamma, dbeta
+    rows = dy.shape[0]
+    pieces = _row_pieces(dy)
+    dbeta, dgamma = _column_sums(_bn_backward_sums_kernel, pieces, (dy, x2d), mean, inv_std, count=2)
+    scale = (gamma * inv_std).astype(dy.dtype)
+    means = ((dbeta / rows).astype(dy.dtype), (dgamma / rows).astype(dy.dtype))
+    dx = _rows_map(_bn_backward_dx_kernel, pieces, (dy, x2d), (mean, inv_std, scale) + means, np.empty_like(dy))
+    return dx, dgamma.astype(dy.dtype), dbeta.astype(dy.dtype)
 
 
 def dropout_apply(x, u, rate):

@@ -61,6 +61,17 @@ class WindowGeometry:
         self.out_h, self.pad_top, self.pad_bottom = window_output_length(height, self.kh, self.sh, padding)
         self.out_w, self.pad_left, self.pad_right = window_output_length(width, self.kw, self.sw, padding)
 
+    @classmethod
+    def from_pads(cls, window, strides, pads, out):
+        """A geometry with explicit ``pads = (top, bottom, left, right)`` and ``out = (out_h, out_w)``
+        (for derived convolutions, e.g. the input gradient as a convolution of the output gradient)."""
+        geom = cls.__new__(cls)
+        geom.kh, geom.kw = window
+        geom.sh, geom.sw = strides
+        geom.pad_top, geom.pad_bottom, geom.pad_left, geom.pad_right = pads
+        geom.out_h, geom.out_w = out
+        return geom
+
     def __repr__(self):
         return (f"WindowGeometry(window=({self.kh}, {self.kw}), strides=({self.sh}, {self.sw}), "
                 f"pads=(top={self.pad_top}, bottom={self.pad_bottom}, left={self.pad_left}, "

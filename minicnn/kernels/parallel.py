@@ -11,6 +11,11 @@ Chunks are dealt round-robin (worker ``w`` gets chunks ``w, w + WORKERS, ...``, 
 is worker 0), so per-worker partial sums are added in a fixed order: results are deterministic.
 ``MINICNN_CHUNK_THREADS`` overrides ``WORKERS`` (default: the BLAS thread count, i.e.
 ``OPENBLAS_NUM_THREADS``); 1 runs everything on the calling thread.
+
+Small batches (one cache-sized chunk) are split too, into :data:`SPLIT_PARTS` pieces fixed by the
+shapes (:func:`split_bounds`): convolutions by samples, mid-sized products by rows or columns,
+BatchNormalization by rows, pooling by samples, optimizer updates by elements. The pieces never
+depend on the thread count, so a training step gives bitwise the same numbers on 1 or 2 threads.
 """
 import os
 import threading
@@ -28,6 +33,8 @@ def map_chunks(fn, chunks):
     """``[fn(chunk, worker) for chunk in chunks]`` (in chunk order), spread over the workers."""
     global _pool
     blas.single_threaded()  # chunk products run single-threaded (concurrently when workers > 1)
+    if _inside.worker:  # called from a chunk already running on a worker: run here (no nested pool)
+        return [fn(c, 0) for c in chunks]
     caller = threading.get_ident()
     _caller.ident = caller
     workers = min(WORKERS, len(chunks))
@@ -38,7 +45,11 @@ def map_chunks(fn, chunks):
 
     def share(w):
         _caller.ident = caller
-        return [fn(c, w) for c in chunks[w::workers]]
+        _inside.worker = w > 0
+        try:
+            return [fn(c, w) for c in chunks[w::workers]]
+        finally:
+            _inside.worker = False
 
     futures = [_pool.submit(share, w) for w in range(1, workers)]
     results = [share(0)] + [f.result() for f in futures]
@@ -51,6 +62,24 @@ def map_chunks(fn, chunks):
 def chunk_bounds(n, step):
     """``[(start, stop), ...]`` covering ``range(n)`` in steps of ``step``."""
     return [(start, min(start + step, n)) for start in range(0, n, step)]
+
+
+#: Independent work of this many FLOPs or more is cut into SPLIT_PARTS pieces for the workers. Waking
+#: an idle worker measured about 130 us on the 2-core VM, so a piece must carry a few tenths of a ms.
+SPLIT_MIN_FLOPS = float(os.environ.get("MINICNN_SPLIT_MIN_FLOPS", 4e7))
+#: The same for elementwise work (BatchNormalization, pooling, optimizer updates), in elements.
+SPLIT_MIN_ELEMENTS = int(os.environ.get("MINICNN_SPLIT_MIN_ELEMENTS", 2**20))
+#: How many pieces: fixed (not the thread count), so that results never depend on the threads.
+#: ``MINICNN_SPLIT_PARTS=1`` turns the splitting of small batches off (for A/B measurements).
+SPLIT_PARTS = max(1, int(os.environ.get("MINICNN_SPLIT_PARTS", 2)))
+
+
+def split_bounds(n, work, minimum=None):
+    """``SPLIT_PARTS`` nearly equal ``(start, stop)`` ranges of ``range(n)`` when ``work`` is at least
+    ``minimum`` (default :data:`SPLIT_MIN_FLOPS`, for work counted in FLOPs), else one range."""
+    if work < (SPLIT_MIN_FLOPS if minimum is None else minimum) or n < 2 or SPLIT_PARTS < 2:
+        return [(0, n)]
+    return chunk_bounds(n, -(-n // SPLIT_PARTS))
 
 
 _scratch = {}
@@ -78,3 +107,11 @@ class _Caller(threading.local):
 
 
 _caller = _Caller()
+
+
+class _Inside(threading.local):
+    """True on a pool thread while it runs a chunk."""
+    worker = False
+
+
+_inside = _Inside()

@@ -15,7 +15,9 @@ References (plain loops over the window) sit beside the numba kernels (see
 import numpy as np
 from numba import prange
 
+from . import parallel
 from .jit import kernel
+from .parallel import map_chunks, split_bounds
 
 
 # ----------------------------------------------------------------------------- references
@@ -235,20 +237,27 @@ def _max_pool_2x2_backward_kernel(dy, which, dx):
                     dx[b, r, q, ch] = dy[b, i, j, ch] if which[b, i, j, ch] == pos else zero
 
 
+def _over_samples(kernel_fn, arrays, size):
+    """``kernel_fn(*arrays)`` on pieces of the batch axis (``parallel.split_bounds``, on the workers
+    when the tensor has ``parallel.SPLIT_MIN_ELEMENTS`` or more): each sample is independent."""
+    pieces = split_bounds(arrays[0].shape[0], size, parallel.SPLIT_MIN_ELEMENTS)
+    map_chunks(lambda p, worker: kernel_fn(*[a[p[0]:p[1]] for a in arrays]), pieces)
+
+
 def max_pool_2x2(x):
     """2x2 max pooling with stride 2, 'valid': ``(y, which)`` where ``which`` (int8, 0..3) is the
     row-major position of the first maximum inside each window. Same ``y`` as :func:`max_pool`."""
     n, h, w, c = x.shape
     y = np.empty((n, h // 2, w // 2, c), dtype=x.dtype)
     which = np.empty(y.shape, dtype=np.int8)
-    _max_pool_2x2_kernel(np.ascontiguousarray(x), y, which)
+    _over_samples(_max_pool_2x2_kernel, (np.ascontiguousarray(x), y, which), x.size)
     return y, which
 
 
 def max_pool_2x2_backward(dy, which, x_shape):
     """Gradient of :func:`max_pool_2x2`: each dy goes to its window's first maximum, 0 elsewhere."""
     dx = np.empty(x_shape, dtype=dy.dtype)
-    _max_pool_2x2_backward_kernel(np.ascontiguousarray(dy), which, dx)
+    _over_samples(_max_pool_2x2_backward_kernel, (np.ascontiguousarray(dy), which, dx), dx.size)
     return dx
 
 

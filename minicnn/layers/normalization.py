@@ -52,23 +52,23 @@ class BatchNormalization(Layer):
         gamma, beta = self.params["gamma"], self.params["beta"]
         # Keras: a frozen BatchNormalization (trainable=False) runs in inference mode, also in fit
         training = self.training = bool(training and self.trainable)
-        if training:  # statistics and normalization in two fused passes (kernels.fused)
-            y, self.xhat, mean, var, self.inv_std = batchnorm_forward_train(x2d, gamma, beta, self.epsilon)
-            m = self.momentum
+        self.x2d = x2d  # backward recomputes xhat from x (kernels.fused): nothing else is stored
+        if training:  # statistics and normalization in fused passes (kernels.fused)
+            y, self.mean, var, self.inv_std = batchnorm_forward_train(x2d, gamma, beta, self.epsilon)
+            mean, m = self.mean, self.momentum
             self.state["moving_mean"] *= m
             self.state["moving_mean"] += mean * (1 - m)
             self.state["moving_variance"] *= m
             self.state["moving_variance"] += var * (1 - m)
             return y.reshape(x.shape)
         self.inv_std = (1.0 / np.sqrt(self.state["moving_variance"] + self.epsilon)).astype(self.dtype)
-        self.x2d, self.xhat = x2d, None  # xhat is only needed by backward: computed there
         return batchnorm_inference(x2d, self.state["moving_mean"], self.inv_std, gamma, beta).reshape(x.shape)
 
     def backward(self, dy):
         shape = dy.shape
         dy = np.ascontiguousarray(dy, dtype=self.dtype).reshape(-1, shape[-1])
         if self.training:
-            dx, dgamma, dbeta = batchnorm_backward_train(dy, self.xhat, self.params["gamma"], self.inv_std)
+            dx, dgamma, dbeta = batchnorm_backward_train(dy, self.x2d, self.mean, self.params["gamma"], self.inv_std)
             self.grads["gamma"][...] = dgamma
             self.grads["beta"][...] = dbeta
             return dx.reshape(shape)

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from minicnn.kernels import WindowGeometry, conv2d, conv2d_reference
 from minicnn.kernels import conv as conv_module
@@ -46,3 +47,81 @@ def test_samples_per_chunk_respects_the_budget():
 def test_mismatched_channels_error():
     with pytest.raises(ValueError, match="same C"):
         conv2d(np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 2, 4)))
+
+
+# ----------------------------------------------------------------------------- input gradient, engine
+@st.composite
+def stride1_case(draw):
+    batch, h, w, c, window, _, padding = draw(window_case(max_size=7, max_window=3))
+    return batch, h, w, c, window, padding, draw(st.integers(1, 4))
+
+
+@given(stride1_case())
+def test_input_grad_as_flipped_convolution_matches_col2im_form(case):
+    """The two forms of dx agree: col2im(dZ @ K^T) and conv(pad(dZ), flip(K)) (stride 1)."""
+    batch, h, w, c, window, padding, f = case
+    rng = np.random.default_rng(1)
+    g = WindowGeometry(h, w, window, (1, 1), padding)
+    kernel = rng.standard_normal(window + (c, f))
+    dz = rng.standard_normal((batch, g.out_h, g.out_w, f))
+    expected = conv_module.input_grad_reference(dz, kernel, (batch, h, w, c), g)
+    np.testing.assert_allclose(conv_module.input_grad_flipped_reference(dz, kernel, (batch, h, w, c), g), expected,
+                               rtol=1e-10, atol=1e-10)
+
+
+@given(window_case(max_size=7, max_window=3), st.integers(1, 4), st.booleans(), st.sampled_from([None, 1]))
+def test_conv_engine_backward_matches_references(case, f, relu, budget):
+    """conv2d_backward (kept or recomputed columns, col2im or flipped dx) against the references."""
+    batch, h, w, c, window, strides, padding = case
+    rng = np.random.default_rng(2)
+    g = WindowGeometry(h, w, window, strides, padding)
+    x = rng.standard_normal((batch, h, w, c)).astype(np.float32)
+    kernel = rng.standard_normal(window + (c, f)).astype(np.float32)
+    bias = rng.standard_normal(f).astype(np.float32)
+    old = conv_module.COLS_BUDGET_BYTES, conv_module.KEEP_COLS_BYTES
+    try:
+        if budget is not None:  # one sample per chunk, columns recomputed in backward
+            conv_module.COLS_BUDGET_BYTES = conv_module.KEEP_COLS_BYTES = budget
+        work = conv_module.ConvWorkspace()
+        y = conv_module.conv2d_forward(x, kernel, bias, relu, g, work)
+        dy = rng.standard_normal(y.shape).astype(np.float32)
+        dk, db, dx = conv_module.conv2d_backward(dy, y if relu else None, relu, x, kernel, g, work)
+    finally:
+        conv_module.COLS_BUDGET_BYTES, conv_module.KEEP_COLS_BYTES = old
+    z = conv2d_reference(x.astype(np.float64), kernel.astype(np.float64), bias, g)
+    np.testing.assert_allclose(y, np.maximum(z, 0) if relu else z, rtol=1e-4, atol=1e-4)
+    dz = dy * (z > 0) if relu else dy.astype(np.float64)
+    from minicnn.kernels import im2col_reference
+    dk_ref = (im2col_reference(x.astype(np.float64), g).T @ dz.reshape(-1, f)).reshape(kernel.shape)
+    np.testing.assert_allclose(dk, dk_ref, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(db, dz.sum(axis=(0, 1, 2)), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(dx, conv_module.input_grad_reference(dz, kernel.astype(np.float64), x.shape, g),
+                               rtol=1e-4, atol=1e-4)
+
+
+def test_flipped_input_grad_is_used_for_same_padding_with_few_filters():
+    g = WindowGeometry(8, 8, (3, 3), (1, 1), "same")
+    assert conv_module.uses_flipped_input_grad(g, 32, 32)
+    assert not conv_module.uses_flipped_input_grad(g, 32, 64)
+    assert not conv_module.uses_flipped_input_grad(WindowGeometry(8, 8, (3, 3), (1, 1), "valid"), 32, 32)
+    assert not conv_module.uses_flipped_input_grad(WindowGeometry(8, 8, (3, 3), (2, 2), "same"), 32, 32)
+
+
+def test_small_batches_split_in_chunks_that_do_not_depend_on_threads(monkeypatch):
+    from minicnn.kernels import parallel
+    monkeypatch.setattr(parallel, "SPLIT_PARTS", 2)   # the default (MINICNN_SPLIT_PARTS may change it)
+    monkeypatch.setattr(parallel, "SPLIT_MIN_FLOPS", 4e6)
+    g = WindowGeometry(26, 26, (3, 3), (1, 1), "valid")
+    chunks = conv_module.conv_chunks(32, g, 1, 32, 4)   # the mnist layer: 12.5 MFLOP, fits one chunk
+    assert chunks == [(0, 16), (16, 32)]
+    assert conv_module.conv_chunks(32, WindowGeometry(4, 4, (3, 3), (1, 1), "valid"), 1, 2, 4) == [(0, 32)]
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((32, 26, 26, 1)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, 1, 32)).astype(np.float32)
+    runs = []
+    for workers in (1, 2):
+        monkeypatch.setattr(parallel, "WORKERS", workers)
+        y = conv_module.conv2d_forward(x, kernel, None, True, g, conv_module.ConvWorkspace())
+        runs.append((y,) + conv_module.conv2d_backward(y, y, True, x, kernel, g)[:2])
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)  # bitwise: the same chunks summed in the same order

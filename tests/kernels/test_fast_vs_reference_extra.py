@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from minicnn.kernels import blas, fused, max_pool, max_pool_reference
+from minicnn.kernels import blas, fused, max_pool, max_pool_reference, parallel
 from minicnn.kernels.padding import WindowGeometry
 from minicnn.kernels.pooling import (is_2x2, max_pool_2x2, max_pool_2x2_argmax_reference, max_pool_2x2_backward,
                                      max_pool_backward_reference)
@@ -57,17 +57,20 @@ def test_relu_mask_bias_grad(dtype, relu):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_batchnorm_kernels(dtype):
-    x = (3 + 2 * RNG.standard_normal((200, 6))).astype(dtype)
+@pytest.mark.parametrize("rows", [200, 2 * parallel.SPLIT_MIN_ELEMENTS // 6 + 5])  # one piece; split over workers
+def test_batchnorm_kernels(dtype, rows):
+    x = (3 + 2 * RNG.standard_normal((rows, 6))).astype(dtype)
     gamma = RNG.standard_normal(6).astype(dtype)
     beta = RNG.standard_normal(6).astype(dtype)
-    for got, want in zip(fused.batchnorm_forward_train(x, gamma, beta, 1e-3),
-                         fused.batchnorm_forward_train_reference(x, gamma, beta, 1e-3)):
+    # the reference in float64 (a float32 reference's own sums are the less accurate side on many rows)
+    y_ref, xhat, mean_ref, var_ref, inv_std = fused.batchnorm_forward_train_reference(
+        x.astype(np.float64), gamma.astype(np.float64), beta.astype(np.float64), 1e-3)
+    y, mean, var, inv_std_fast = fused.batchnorm_forward_train(x, gamma, beta, 1e-3)
+    for got, want in zip((y, mean, var, inv_std_fast), (y_ref, mean_ref, var_ref, inv_std)):
         np.testing.assert_allclose(got, want, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-5)
-    _, xhat, _, _, inv_std = fused.batchnorm_forward_train_reference(x, gamma, beta, 1e-3)
     dy = RNG.standard_normal(x.shape).astype(dtype)
-    for got, want in zip(fused.batchnorm_backward_train(dy, xhat.astype(dtype), gamma, inv_std.astype(dtype)),
-                         fused.batchnorm_backward_train_reference(dy, xhat, gamma, inv_std)):
+    for got, want in zip(fused.batchnorm_backward_train(dy, x, mean, gamma, inv_std_fast),
+                         fused.batchnorm_backward_train_reference(dy.astype(np.float64), xhat, gamma, inv_std)):
         np.testing.assert_allclose(got, want, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-4)
 
 
@@ -183,7 +186,6 @@ def test_dense_fast_path_matches_numpy(activation):
 
 
 def test_map_chunks_keeps_chunk_order_with_several_workers(monkeypatch):
-    from minicnn.kernels import parallel
     chunks = parallel.chunk_bounds(10, 3)
     assert chunks == [(0, 3), (3, 6), (6, 9), (9, 10)]
     for workers in (1, 2, 3):
@@ -193,7 +195,6 @@ def test_map_chunks_keeps_chunk_order_with_several_workers(monkeypatch):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_conv_layer_threaded_chunks_match_single_thread(workers, monkeypatch):
-    from minicnn.kernels import parallel
     monkeypatch.setattr(conv_kernels, "COLS_BUDGET_BYTES", 1)  # one sample per chunk
     results = []
     for w in (1, workers):
@@ -273,3 +274,115 @@ def test_conv_layers_in_concurrent_threads_do_not_share_scratch(monkeypatch):
     for seed in (1, 2):
         for a, b in zip(got[seed][0], expected[seed]):
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_blas_thread_switch_goes_through_threadpoolctl():
+    from threadpoolctl import threadpool_info
+    ours = {lib.filepath for lib in blas._BLAS}   # the BLAS NumPy loaded (others may come later)
+    if not ours:
+        pytest.skip("threadpoolctl finds no BLAS library in this NumPy")
+    threads = lambda: {lib["num_threads"] for lib in threadpool_info() if lib["filepath"] in ours}
+    a = np.ones((4, 4), np.float32)
+    blas.matmul(a, a)  # a tiny product: one thread
+    assert threads() == {1}
+    blas._use_threads(blas.BLAS_THREADS)
+    assert threads() == {blas.BLAS_THREADS}
+
+
+@pytest.mark.parametrize("shape", [(32, 5408, 100), (5408, 32, 100), (32, 100, 5408)])
+def test_split_matmul_is_the_same_on_one_or_two_workers(shape, monkeypatch):
+    """Mid-sized products are cut in fixed row blocks: the numbers do not depend on the threads."""
+    monkeypatch.setattr(parallel, "SPLIT_MIN_FLOPS", 4e6)   # dense-layer products at batch 32 split
+    m, k, n = shape
+    a = RNG.standard_normal((k, m)).astype(np.float32).T if m > k else RNG.standard_normal((m, k)).astype(np.float32)
+    b = RNG.standard_normal((k, n)).astype(np.float32)
+    assert len(parallel.split_bounds(max(m, n), 2.0 * m * k * n)) == parallel.SPLIT_PARTS  # split by rows or columns
+    results = []
+    for workers in (1, 2):
+        monkeypatch.setattr(parallel, "WORKERS", workers)
+        results.append(blas.matmul(a, b))
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_allclose(results[0], a.astype(np.float64) @ b, rtol=1e-4, atol=1e-3)
+    out = np.empty((m, n), np.float32)
+    assert blas.matmul(a, b, out=out) is out
+    np.testing.assert_array_equal(out, results[0])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_split_optimizer_updates_match_the_references(workers, monkeypatch):
+    monkeypatch.setattr(parallel, "WORKERS", workers)
+    n = parallel.SPLIT_MIN_ELEMENTS + 7   # split in two pieces
+    p, g, v = (RNG.standard_normal(n).astype(np.float32) for _ in range(3))
+    p_ref, v_ref = p.copy(), v.copy()
+    fused.sgd_momentum_update_reference(p_ref, g, v_ref, np.float32(0.01), np.float32(0.9), False)
+    fused.sgd_momentum_update(p, g, v, 0.01, 0.9, False)
+    np.testing.assert_allclose(p, p_ref, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(v, v_ref, rtol=1e-6, atol=1e-7)
+    m2, v2 = np.zeros(n, np.float32), np.zeros(n, np.float32)
+    p2, m_ref, v2_ref = p.copy(), m2.copy(), v2.copy()
+    fused.adam_update_reference(p2, g, m_ref, v2_ref, np.float32(1e-3), np.float32(0.1), np.float32(0.001),
+                                np.float32(1e-7))
+    fused.adam_update(p, g, m2, v2, 1e-3, 0.1, 0.001, 1e-7)
+    np.testing.assert_allclose(p, p2, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(m2, m_ref, rtol=1e-6, atol=1e-7)
+
+
+def test_batchnorm_kernels_do_not_depend_on_the_thread_count(monkeypatch):
+    x = RNG.standard_normal((parallel.SPLIT_MIN_ELEMENTS // 4 + 3, 8)).astype(np.float32)
+    dy = RNG.standard_normal(x.shape).astype(np.float32)
+    gamma, beta = np.ones(8, np.float32), np.zeros(8, np.float32)
+    runs = []
+    for workers in (1, 2):
+        monkeypatch.setattr(parallel, "WORKERS", workers)
+        y, mean, var, inv_std = fused.batchnorm_forward_train(x, gamma, beta, 1e-3)
+        runs.append((y, mean, var) + fused.batchnorm_backward_train(dy, x, mean, gamma, inv_std))
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_max_pool_2x2_split_over_workers_matches_reference(monkeypatch):
+    shape = (4, 10, 12, parallel.SPLIT_MIN_ELEMENTS // 400 + 1)   # large enough to be split by samples
+    x = RNG.standard_normal(shape).astype(np.float32)
+    geom = WindowGeometry(shape[1], shape[2], (2, 2), (2, 2), "valid")
+    y_ref, argmax_ref = max_pool_reference(x, geom)
+    dy = RNG.standard_normal(y_ref.shape).astype(np.float32)
+    for workers in (1, 2):
+        monkeypatch.setattr(parallel, "WORKERS", workers)
+        y, which = max_pool_2x2(x)
+        np.testing.assert_array_equal(y, y_ref)
+        np.testing.assert_array_equal(max_pool_2x2_argmax_reference(which, shape), argmax_ref)
+        np.testing.assert_array_equal(max_pool_2x2_backward(dy, which, shape),
+                                      max_pool_backward_reference(dy, argmax_ref, shape))
+
+
+def test_map_chunks_nested_in_a_worker_runs_inline(monkeypatch):
+    """A kernel that splits its own work, called from a chunk on a worker, must not wait for the pool."""
+    monkeypatch.setattr(parallel, "WORKERS", 2)
+    inner = lambda chunk, w: parallel.map_chunks(lambda c, v: c * 10, [chunk, chunk + 1])
+    assert parallel.map_chunks(inner, [1, 2, 3, 4]) == [[10, 20], [20, 30], [30, 40], [40, 50]]
+
+
+def test_training_steps_are_bitwise_the_same_on_one_or_two_workers(monkeypatch):
+    """Every split (conv chunks, products, BN rows, pooling, optimizer) is fixed by the shapes, and
+    partial sums are added in a fixed order: the thread count never changes a number."""
+    from minicnn import Sequential, optimizers
+    from minicnn.layers import Flatten, MaxPooling2D
+    monkeypatch.setattr(parallel, "SPLIT_MIN_FLOPS", 4e6)       # low thresholds: every kind of split
+    monkeypatch.setattr(parallel, "SPLIT_MIN_ELEMENTS", 2**17)  # happens on these small shapes
+    rng = np.random.default_rng(5)
+    x = rng.random((32, 16, 16, 3), dtype=np.float32)
+    y = rng.integers(0, 10, 32)
+    weights = []
+    for workers in (1, 2):
+        monkeypatch.setattr(parallel, "WORKERS", workers)
+        model = Sequential([Conv2D(16, 3, padding="same", activation="relu", input_shape=(16, 16, 3)),
+                            BatchNormalization(), Conv2D(16, 3, padding="same", activation="relu"),
+                            MaxPooling2D(2), Flatten(), Dense(128, activation="relu"), Dense(10, activation="softmax")])
+        model.set_weights([np.full_like(w, 0.01) + 0.001 * np.arange(w.size).reshape(w.shape) % 0.05
+                           for w in model.get_weights()])
+        model.compile(optimizers.Adam(1e-3), "sparse_categorical_crossentropy", ["accuracy"])
+        for _ in range(3):
+            model.train_on_batch(x, y)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(a, b)
