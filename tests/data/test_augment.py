@@ -79,7 +79,7 @@ def test_shift_ranges_follow_the_documented_rules():
         with pytest.raises(ValueError, match="width_shift_range must be a non-negative number"):
             ImageDataGenerator(width_shift_range=bad)
     with pytest.raises(ValueError, match="fill_mode must be one of"):
-        ImageDataGenerator(fill_mode="reflect")
+        ImageDataGenerator(fill_mode="mirror")
 
 
 def test_flip_probability_is_one_half():

@@ -1,0 +1,191 @@
+"""One affine warp per image, bilinear, with scipy.ndimage's boundary modes.
+
+For image k of ``x`` (n, h, w, c) and its matrix ``m = matrices[k]`` (2, 3), output pixel
+(i, j) samples the input at the (row, col) position
+
+    r = m[0, 0] * i + m[0, 1] * j + m[0, 2]
+    s = m[1, 0] * i + m[1, 1] * j + m[1, 2]
+
+(``scipy.ndimage.affine_transform(image, m[:, :2], m[:, 2], order=1)``: coordinates are array
+indices, pixel (i, j)'s centre is at (i, j); every channel uses the same position). The value is
+bilinear along both axes:
+
+    out = (1-fr)(1-fs) X[r0, s0] + (1-fr) fs X[r0, s0+1] + fr (1-fs) X[r0+1, s0] + fr fs X[r0+1, s0+1]
+
+with r0 = floor(r), fr = r - r0 (same for s), where X extends the image beyond its edges by
+``fill_mode`` (per axis, n = that axis's length):
+
+* ``"nearest"``: the position is clamped to [0, n-1]  (aaaa|abcd|dddd).
+* ``"reflect"``: half-sample symmetric, X[-1] = X[0], X[n] = X[n-1]  (dcba|abcd|dcba).
+* ``"constant"`` (scipy's 'constant', what Keras's ImageDataGenerator uses): a position outside
+  [0, n-1] on either axis gives ``cval`` for the whole output pixel; no blending with cval.
+* ``"wrap"`` (scipy's 'wrap', what ImageDataGenerator's ``fill_mode='wrap'`` gets): the position
+  is taken modulo n - 1, so the last pixel and the first coincide (abcd|bcd|bcd...), not the
+  abcd|abcd that Keras's docstring draws; a negative exact multiple of n - 1 maps to n - 1.
+* ``"grid-constant"`` (Keras 3's preprocessing layers' 'constant', TensorFlow's): taps outside
+  the image read ``cval`` and are blended like pixels.
+* ``"grid-wrap"`` (Keras 3's layers' 'wrap'): periodic with period n (abcd|abcd|abcd).
+
+``affine_warp`` is the numba kernel (parallel over images); ``affine_warp_reference`` is the
+plain loop version, and ``affine_transform_2d_reference`` the same thing with scipy's
+``affine_transform(input, matrix, offset, order=1, mode, cval)`` signature for one 2-D array.
+"""
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .jit import kernel
+
+FILL_MODES = {"nearest": 0, "constant": 1, "reflect": 2, "wrap": 3, "grid-constant": 4, "grid-wrap": 5}
+
+
+def fill_mode_code(fill_mode):
+    """The kernel's integer code for ``fill_mode`` (a ValueError names the valid ones)."""
+    if fill_mode not in FILL_MODES:
+        raise ValueError(f"fill_mode must be one of {tuple(FILL_MODES)}, got {fill_mode!r}")
+    return FILL_MODES[fill_mode]
+
+
+def affine_warp(x, matrices, fill_mode="nearest", cval=0.0):
+    """Warp image k of ``x`` (n, h, w, c) by ``matrices[k]`` (n, 2, 3) (module docstring).
+
+    Returns a new float32 (n, h, w, c) array; the fast numba path.
+    """
+    x, matrices = _check(x, matrices)
+    out = np.empty(x.shape, dtype=np.float32)
+    _affine_kernel(x, matrices, fill_mode_code(fill_mode), float(cval), out)
+    return out
+
+
+def affine_warp_reference(x, matrices, fill_mode="nearest", cval=0.0):
+    """Plain-loop version of ``affine_warp``: every output pixel samples ``_sample_reference``."""
+    x, matrices = _check(x, matrices)
+    mode = fill_mode_code(fill_mode)
+    n, height, width, channels = x.shape
+    out = np.empty(x.shape, dtype=np.float32)
+    for k in range(n):
+        m = matrices[k]
+        for i in range(height):
+            for j in range(width):
+                r = m[0, 0] * i + m[0, 1] * j + m[0, 2]
+                s = m[1, 0] * i + m[1, 1] * j + m[1, 2]
+                for ch in range(channels):
+                    out[k, i, j, ch] = _sample_reference(x[k, :, :, ch], r, s, mode, float(cval))
+    return out
+
+
+def affine_transform_2d_reference(image, matrix, offset=0.0, order=1, mode="constant", cval=0.0,
+                                  output_shape=None, **unused):
+    """``scipy.ndimage.affine_transform`` for a 2-D ``image`` and a (2, 2) ``matrix``, order 1
+    only, by ``affine_warp_reference`` (returns float64 of the image's shape)."""
+    if order != 1 or np.ndim(image) != 2 or np.shape(matrix) != (2, 2):
+        raise ValueError("affine_transform_2d_reference: only 2-D images, (2, 2) matrices and order=1")
+    m = np.concatenate([np.asarray(matrix, float), np.broadcast_to(offset, (2,)).reshape(2, 1)], axis=1)
+    warped = affine_warp_reference(np.asarray(image, np.float64)[None, :, :, None], m[None], mode, cval)
+    return warped[0, :, :, 0].astype(np.float64)
+
+
+def _sample_reference(channel, r, s, mode, cval):
+    """Bilinear sample of the 2-D ``channel`` at (r, s), extended by ``mode`` (module docstring)."""
+    height, width = channel.shape
+    r, s = _position(r, height, mode), _position(s, width, mode)
+    if math.isnan(r) or math.isnan(s):
+        return cval
+    r0, s0 = math.floor(r), math.floor(s)
+    fr, fs = r - r0, s - s0
+    total = 0.0
+    for dr, wr in ((0, 1.0 - fr), (1, fr)):
+        for ds, ws in ((0, 1.0 - fs), (1, fs)):
+            if wr * ws == 0.0:
+                continue  # a zero-weight tap may lie outside: skip it (as scipy weighs it by 0)
+            ri, si = _tap(r0 + dr, height, mode), _tap(s0 + ds, width, mode)
+            total += wr * ws * (cval if ri < 0 or si < 0 else float(channel[ri, si]))
+    return total
+
+
+# The two per-axis rules below are shared by the reference and (compiled) by the kernel.
+NEAREST, CONSTANT, REFLECT, WRAP, GRID_CONSTANT, GRID_WRAP = range(6)
+
+
+def _position(u, n, mode):
+    """Map position ``u`` on an axis of length n before interpolating; NaN means "the whole
+    output pixel is cval" (scipy's 'constant' outside [0, n-1])."""
+    if mode == NEAREST:
+        return min(max(u, 0.0), n - 1.0)
+    if mode == CONSTANT:
+        return u if 0.0 <= u <= n - 1.0 else math.nan
+    if mode == WRAP:  # scipy's 'wrap': modulo n - 1 (C integer division truncates)
+        if n <= 1:
+            return 0.0
+        period = n - 1
+        if u < 0:
+            return u + period * (int(-u / period) + 1)
+        if u > n - 1:
+            return u - period * int(u / period)
+    return u
+
+
+def _tap(index, n, mode):
+    """The pixel that integer position ``index`` reads on an axis of length n; -1 means cval."""
+    if 0 <= index < n:
+        return index
+    if mode == GRID_CONSTANT:
+        return -1
+    if mode == GRID_WRAP:
+        return index % n
+    if mode == REFLECT:
+        m = index % (2 * n)
+        return m if m < n else 2 * n - 1 - m
+    return min(max(index, 0), n - 1)  # nearest / constant / wrap: only zero-weight taps get here
+
+
+_position_jit = njit(cache=True, nogil=True)(_position)
+_tap_jit = njit(cache=True, nogil=True)(_tap)
+
+
+@kernel
+def _affine_kernel(x, matrices, mode, cval, out):
+    n, height, width, channels = x.shape
+    for k in prange(n):
+        m = matrices[k]
+        for i in range(height):
+            for j in range(width):
+                r = _position_jit(m[0, 0] * i + m[0, 1] * j + m[0, 2], height, mode)
+                s = _position_jit(m[1, 0] * i + m[1, 1] * j + m[1, 2], width, mode)
+                if math.isnan(r) or math.isnan(s):
+                    for ch in range(channels):
+                        out[k, i, j, ch] = cval
+                    continue
+                r0 = math.floor(r)
+                s0 = math.floor(s)
+                fr = r - r0
+                fs = s - s0
+                ra = _tap_jit(r0, height, mode)
+                rb = _tap_jit(r0 + 1, height, mode) if fr != 0.0 else ra
+                sa = _tap_jit(s0, width, mode)
+                sb = _tap_jit(s0 + 1, width, mode) if fs != 0.0 else sa
+                w00 = (1.0 - fr) * (1.0 - fs)
+                w01 = (1.0 - fr) * fs
+                w10 = fr * (1.0 - fs)
+                w11 = fr * fs
+                for ch in range(channels):
+                    v00 = cval if ra < 0 or sa < 0 else x[k, ra, sa, ch]
+                    v01 = cval if ra < 0 or sb < 0 else x[k, ra, sb, ch]
+                    v10 = cval if rb < 0 or sa < 0 else x[k, rb, sa, ch]
+                    v11 = cval if rb < 0 or sb < 0 else x[k, rb, sb, ch]
+                    out[k, i, j, ch] = w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11
+
+
+def _check(x, matrices):
+    x = np.asarray(x)
+    if x.ndim != 4:
+        raise ValueError(f"expected images of shape (n, height, width, channels), got shape {x.shape}")
+    if x.dtype.kind not in "iuf":
+        raise ValueError(f"expected numeric images, got dtype {x.dtype}")
+    matrices = np.ascontiguousarray(matrices, dtype=np.float64)
+    if matrices.shape != (len(x), 2, 3):
+        raise ValueError(f"expected matrices of shape ({len(x)}, 2, 3), got shape {matrices.shape}")
+    if not np.all(np.isfinite(matrices)):
+        raise ValueError("affine matrices contain NaN or infinity")
+    return np.ascontiguousarray(x), matrices
