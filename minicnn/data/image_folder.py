@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ..kernels.affine import affine_warp
+
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
 )
@@ -234,3 +236,236 @@ def _resize(image, image_size, resize, resample=Image.Resampling.BILINEAR, keep_
 
 def _describe(array):
     return f"{array.shape[0]}x{array.shape[1]} (height x width)"
+
+
+#: the file types ``image_dataset_from_directory`` lists (Keras's ``ALLOWLIST_FORMATS``)
+DATASET_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+LABEL_MODES = ("int", "categorical", "binary", None)
+
+
+def image_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None,
+                                 color_mode="rgb", batch_size=32, image_size=(256, 256), shuffle=True, seed=None,
+                                 validation_split=None, subset=None, interpolation="bilinear", follow_links=False,
+                                 crop_to_aspect_ratio=False, pad_to_aspect_ratio=False, data_format=None,
+                                 verbose=True):
+    """Keras's ``image_dataset_from_directory`` for ``directory/<class>/<images>``: an
+    ``ImageDataset`` of ``(images float32 (b, h, w, c), labels)`` batches that ``fit`` takes
+    (two of them, training and validation, for ``subset="both"``).
+
+    As in Keras: class names are the sorted sub-folders (or ``class_names``); files ending in
+    .bmp .gif .jpeg .jpg .png, walked recursively in sorted order; with ``shuffle`` the file list
+    is shuffled once by ``numpy.random.RandomState(seed).shuffle`` (so a seed gives Keras's own
+    order and split), and the batches of each pass are reshuffled; ``validation_split`` keeps
+    the last ``int(split * n)`` files for 'validation' and the rest for 'training' (a seed is
+    required when shuffling). Images are resized to ``image_size`` (height, width) like
+    ``tf.image.resize``: 'bilinear' (half-pixel centres, no antialiasing, an affine warp by
+    ``minicnn.kernels.affine``) or 'nearest'. Labels: 'int' (int32 (b,)), 'categorical'
+    (float32 one-hot), 'binary' (float32 (b, 1), exactly two classes), None (images only).
+    ``labels`` may also be a list of int labels, one per file in listing order, or None.
+    """
+    if data_format not in (None, "channels_last"):
+        raise NotImplementedError(f"image_dataset_from_directory(data_format={data_format!r}): "
+                                  "only channels_last images are supported")
+    if crop_to_aspect_ratio or pad_to_aspect_ratio:
+        raise NotImplementedError("image_dataset_from_directory: crop_to_aspect_ratio / pad_to_aspect_ratio are "
+                                  "not supported; resize with the default stretch")
+    if label_mode not in LABEL_MODES:
+        raise ValueError(f"label_mode must be one of {LABEL_MODES}, got {label_mode!r}")
+    if color_mode not in COLOR_MODES:
+        raise ValueError(f"color_mode must be one of {tuple(COLOR_MODES)}, got {color_mode!r}")
+    if isinstance(image_size, int):
+        image_size = (image_size, image_size)
+    image_size = _check_image_size(image_size)
+    if interpolation not in ("bilinear", "nearest"):
+        raise NotImplementedError(f"image_dataset_from_directory(interpolation={interpolation!r}): "
+                                  "use 'bilinear' or 'nearest'")
+    if batch_size is not None and (int(batch_size) != batch_size or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+    if (validation_split is None or validation_split == 0) != (subset is None):
+        raise ValueError("If `subset` is set, `validation_split` must be set, and inversely.")
+    if subset not in ("training", "validation", "both", None):
+        raise ValueError(f"subset must be 'training', 'validation', 'both' or None, got {subset!r}")
+    if validation_split is not None and not 0 < validation_split < 1:
+        raise ValueError(f"validation_split must be between 0 and 1, got {validation_split!r}")
+    if validation_split and shuffle and seed is None:
+        raise ValueError("If using `validation_split` and shuffling the data, you must provide a `seed` argument, "
+                         "to make sure that there is no overlap between the training and validation subset.")
+    if seed is None:
+        seed = int(np.random.default_rng().integers(10**6))
+    if labels is None or label_mode is None:
+        labels, label_mode = None, None
+    root = Path(directory)
+    inferred = isinstance(labels, str)
+    if inferred and labels != "inferred":
+        raise ValueError(f"labels must be 'inferred', a list of labels or None, got {labels!r}")
+    if not root.is_dir():
+        raise ValueError(f"image folder {root} does not exist or is not a directory")
+    if inferred:
+        names = list(class_names) if class_names else sorted(
+            p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        paths, labels = [], []
+        for label, name in enumerate(names):
+            if not (root / name).is_dir():
+                raise ValueError(f"class_names: {name!r} has no folder under {root}")
+            files = _walk_images(root / name, DATASET_FORMATS, follow_links)
+            paths += files
+            labels += [label] * len(files)
+    else:  # no labels, or one label per file: every image under the directory, recursively
+        if class_names:
+            raise ValueError("You can only pass `class_names` if `labels='inferred'`.")
+        paths = _walk_images(root, DATASET_FORMATS, follow_links)
+        names = None
+        if labels is not None:
+            labels = [int(v) for v in labels]
+            if len(labels) != len(paths):
+                raise ValueError(f"Expected the lengths of `labels` to match the number of files in the target "
+                                 f"directory. len(labels) is {len(labels)} while we found {len(paths)} files in "
+                                 f"directory {directory}.")
+            names = [str(v) for v in sorted(set(labels))]
+    if verbose:
+        print(f"Found {len(paths)} files." if labels is None
+              else f"Found {len(paths)} files belonging to {len(names)} classes.")
+    if not paths:
+        raise ValueError(f"No images found in directory {directory}. Allowed formats: {DATASET_FORMATS}")
+    if label_mode == "binary" and len(names) != 2:
+        raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 class_names. '
+                         f"Received: class_names={names}")
+    paths = [str(p) for p in paths]
+    if shuffle:  # Keras's global shuffle, bit for bit
+        np.random.RandomState(seed).shuffle(paths)
+        if labels is not None:
+            np.random.RandomState(seed).shuffle(labels)
+    options = dict(class_names=names, label_mode=label_mode, color_mode=color_mode, batch_size=batch_size,
+                   image_size=image_size, shuffle=shuffle, seed=seed, interpolation=interpolation)
+    if subset is None:
+        return ImageDataset(paths, labels, **options)
+    parts = {}
+    n_val = int(validation_split * len(paths))
+    for name in ("training", "validation"):
+        if subset not in (name, "both"):
+            continue
+        part = slice(None, len(paths) - n_val) if name == "training" else slice(len(paths) - n_val, None)
+        if verbose:
+            print(f"Using {len(paths[part])} files for {name}.")
+        parts[name] = ImageDataset(paths[part], None if labels is None else labels[part], **options)
+    return (parts["training"], parts["validation"]) if subset == "both" else parts[subset]
+
+
+def _walk_images(folder, formats, follow_links):
+    """Files under ``folder`` ending in ``formats`` (case-insensitive): folders walked in sorted
+    path order, files sorted by name."""
+    return [Path(top) / file
+            for top, _, files in sorted(os.walk(folder, followlinks=follow_links), key=lambda t: t[0])
+            for file in sorted(files) if file.lower().endswith(formats)]
+
+
+class ImageDataset:
+    """Batches of images read from files, the object ``image_dataset_from_directory`` returns.
+
+    ``for images, labels in ds`` is one pass (``len(ds)`` batches, the last may be smaller; a
+    fresh order each pass when ``shuffle``); ``fit`` / ``evaluate`` accept it. Attributes:
+    ``class_names``, ``file_paths``, ``labels``, ``image_size``, ``batch_size``, ``label_mode``.
+    The ``tf.data`` calls lessons chain (``cache``, ``prefetch``, ``shuffle``) return a dataset that
+    behaves the same; ``take(n)`` keeps the first n batches; ``map(fn)`` applies ``fn(x, y)``
+    (or ``fn(x)`` without labels) to each batch.
+    """
+
+    def __init__(self, paths, labels, class_names, label_mode, color_mode, batch_size, image_size, shuffle,
+                 seed, interpolation, take=None, transform=None):
+        self.file_paths = list(paths)
+        self.labels = None if labels is None else np.asarray(labels, dtype=np.int32)
+        self.class_names, self.label_mode, self.color_mode = class_names, label_mode, color_mode
+        self.batch_size, self.image_size, self.shuffle = batch_size, image_size, shuffle
+        self.interpolation, self._seed, self._take, self._transform = interpolation, seed, take, transform
+        self._rng = np.random.default_rng(seed)
+
+    def _options(self, **changes):
+        options = dict(paths=self.file_paths, labels=self.labels, class_names=self.class_names,
+                       label_mode=self.label_mode, color_mode=self.color_mode, batch_size=self.batch_size,
+                       image_size=self.image_size, shuffle=self.shuffle, seed=self._seed,
+                       interpolation=self.interpolation, take=self._take, transform=self._transform)
+        options.update(changes)
+        return options
+
+    def __len__(self):
+        size = len(self.file_paths) if self.batch_size is None else self.batch_size
+        count = 1 if self.batch_size is None else -(-len(self.file_paths) // size)
+        return count if self._take is None else min(count, self._take)
+
+    def __iter__(self):
+        n = len(self.file_paths)
+        order = self._rng.permutation(n) if self.shuffle else np.arange(n)
+        size = n if self.batch_size is None else self.batch_size
+        for b in range(len(self)):
+            batch = self._batch(order[b * size:(b + 1) * size])
+            if self._transform is not None:
+                batch = self._transform(*batch) if isinstance(batch, tuple) else self._transform(batch)
+            yield batch
+
+    def _batch(self, indices):
+        images = np.stack([self.load(self.file_paths[i]) for i in indices])
+        if self.labels is None:
+            return images
+        labels = self.labels[indices]
+        if self.label_mode == "categorical":
+            onehot = np.zeros((len(indices), len(self.class_names)), dtype=np.float32)
+            onehot[np.arange(len(indices)), labels] = 1.0
+            return images, onehot
+        if self.label_mode == "binary":
+            return images, labels.astype(np.float32)[:, None]
+        return images, labels
+
+    def load(self, path):
+        """One file as float32 (h, w, c), resized like ``tf.image.resize``."""
+        with Image.open(path) as image:
+            image.load()
+        array = _to_array(image, Path(path), COLOR_MODES[self.color_mode], None, "stretch")
+        return resize_like_tf(array, self.image_size, self.interpolation)
+
+    # the tf.data chain lessons write
+    def cache(self, filename=""):
+        return self
+
+    def prefetch(self, buffer_size=None):
+        return self
+
+    def shuffle(self, buffer_size=None, seed=None, reshuffle_each_iteration=True):
+        """Reshuffle the files each pass (this shuffles all files, not within a buffer)."""
+        return ImageDataset(**self._options(shuffle=True, seed=self._seed if seed is None else seed))
+
+    def take(self, count):
+        return ImageDataset(**self._options(take=int(count) if count >= 0 else None))
+
+    def map(self, map_func, num_parallel_calls=None, deterministic=None):
+        inner = self._transform
+        if inner is None:
+            return ImageDataset(**self._options(transform=map_func))
+        return ImageDataset(**self._options(transform=lambda *b: _apply(map_func, _apply(inner, b))))
+
+    def as_numpy_iterator(self):
+        return iter(self)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise NotImplementedError(f"ImageDataset.{name} (a tf.data method) is not supported; iterate over the "
+                                  "batches, or use take / map / cache / prefetch / shuffle")
+
+
+def _apply(fn, batch):
+    return fn(*batch) if isinstance(batch, tuple) else fn(batch)
+
+
+def resize_like_tf(array, image_size, interpolation="bilinear"):
+    """``tf.image.resize(array, image_size, method)`` for one (h, w, c) image, as float32:
+    'bilinear' samples input position ``(i + 0.5) * in / out - 0.5`` clamped to the image (an
+    affine warp with 'nearest' edges); 'nearest' takes index ``floor((i + 0.5) * in / out)``."""
+    height, width = array.shape[:2]
+    out_h, out_w = image_size
+    scale_y, scale_x = height / out_h, width / out_w
+    if interpolation == "nearest":
+        rows = np.minimum(np.floor((np.arange(out_h) + 0.5) * scale_y).astype(int), height - 1)
+        cols = np.minimum(np.floor((np.arange(out_w) + 0.5) * scale_x).astype(int), width - 1)
+        return array[rows][:, cols].astype(np.float32)
+    matrix = np.array([[[scale_y, 0.0, 0.5 * scale_y - 0.5], [0.0, scale_x, 0.5 * scale_x - 0.5]]])
+    return affine_warp(array[None], matrix, "nearest", 0.0, output_size=image_size)[0]

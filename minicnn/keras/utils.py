@@ -1,11 +1,12 @@
-"""``keras.utils``: ``to_categorical`` (also as ``np_utils.to_categorical``) and ``set_random_seed``."""
+"""``keras.utils``: ``to_categorical`` (also as ``np_utils.to_categorical``), ``set_random_seed`` and
+``image_dataset_from_directory``."""
 import types
 
-from ..data import to_categorical
+from ..data import image_dataset_from_directory, to_categorical
 from ..rng import set_seed
 from ._compat import module_getattr
 
-__all__ = ["to_categorical", "set_random_seed", "np_utils"]
+__all__ = ["to_categorical", "set_random_seed", "np_utils", "image_dataset_from_directory"]
 
 
 def set_random_seed(seed):
@@ -19,7 +20,6 @@ np_utils.to_categorical = to_categorical
 
 __getattr__ = module_getattr(__name__, {
     "plot_model": "use model.summary()",
-    "image_dataset_from_directory": "use minicnn.data.load_image_folder(path)",
     "normalize": "scale the arrays with NumPy (e.g. x / 255.0)",
     "load_img": "use minicnn.data.load_image_folder(path)",
     "img_to_array": "use numpy.asarray(image, dtype='float32')",

@@ -47,23 +47,24 @@ def fill_mode_code(fill_mode):
     return FILL_MODES[fill_mode]
 
 
-def affine_warp(x, matrices, fill_mode="nearest", cval=0.0):
+def affine_warp(x, matrices, fill_mode="nearest", cval=0.0, output_size=None):
     """Warp image k of ``x`` (n, h, w, c) by ``matrices[k]`` (n, 2, 3) (module docstring).
 
-    Returns a new float32 (n, h, w, c) array; the fast numba path.
+    Returns a new float32 (n, h, w, c) array, or (n, oh, ow, c) with ``output_size=(oh, ow)``;
+    the fast numba path.
     """
     x, matrices = _check(x, matrices)
-    out = np.empty(x.shape, dtype=np.float32)
+    out = np.empty(_output_shape(x, output_size), dtype=np.float32)
     _affine_kernel(x, matrices, fill_mode_code(fill_mode), float(cval), out)
     return out
 
 
-def affine_warp_reference(x, matrices, fill_mode="nearest", cval=0.0):
+def affine_warp_reference(x, matrices, fill_mode="nearest", cval=0.0, output_size=None):
     """Plain-loop version of ``affine_warp``: every output pixel samples ``_sample_reference``."""
     x, matrices = _check(x, matrices)
     mode = fill_mode_code(fill_mode)
-    n, height, width, channels = x.shape
-    out = np.empty(x.shape, dtype=np.float32)
+    out = np.empty(_output_shape(x, output_size), dtype=np.float32)
+    n, height, width, channels = out.shape
     for k in range(n):
         m = matrices[k]
         for i in range(height):
@@ -146,11 +147,12 @@ _tap_jit = njit(cache=True, nogil=True)(_tap)
 
 @kernel
 def _affine_kernel(x, matrices, mode, cval, out):
-    n, height, width, channels = x.shape
+    height, width = x.shape[1], x.shape[2]
+    n, out_height, out_width, channels = out.shape
     for k in prange(n):
         m = matrices[k]
-        for i in range(height):
-            for j in range(width):
+        for i in range(out_height):
+            for j in range(out_width):
                 r = _position_jit(m[0, 0] * i + m[0, 1] * j + m[0, 2], height, mode)
                 s = _position_jit(m[1, 0] * i + m[1, 1] * j + m[1, 2], width, mode)
                 if math.isnan(r) or math.isnan(s):
@@ -175,6 +177,15 @@ def _affine_kernel(x, matrices, mode, cval, out):
                     v10 = cval if rb < 0 or sa < 0 else x[k, rb, sa, ch]
                     v11 = cval if rb < 0 or sb < 0 else x[k, rb, sb, ch]
                     out[k, i, j, ch] = w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11
+
+
+def _output_shape(x, output_size):
+    if output_size is None:
+        return x.shape
+    oh, ow = (int(v) for v in output_size)
+    if oh < 1 or ow < 1:
+        raise ValueError(f"output_size must be two positive integers, got {output_size!r}")
+    return (x.shape[0], oh, ow, x.shape[3])
 
 
 def _check(x, matrices):
