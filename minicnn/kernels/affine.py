@@ -27,7 +27,8 @@ with r0 = floor(r), fr = r - r0 (same for s), where X extends the image beyond i
 * ``"grid-wrap"`` (Keras 3's layers' 'wrap'): periodic with period n (abcd|abcd|abcd).
 
 ``affine_warp`` is the numba kernel (parallel over images); ``affine_warp_reference`` is the
-plain loop version, and ``affine_transform_2d_reference`` the same thing with scipy's
+plain loop version; ``affine_warp_backward`` (and its reference) is the gradient with respect to
+the image, the warp's adjoint; and ``affine_transform_2d_reference`` the same thing with scipy's
 ``affine_transform(input, matrix, offset, order=1, mode, cval)`` signature for one 2-D array.
 """
 import math
@@ -55,7 +56,7 @@ def affine_warp(x, matrices, fill_mode="nearest", cval=0.0, output_size=None):
     """
     x, matrices = _check(x, matrices)
     out = np.empty(_output_shape(x, output_size), dtype=np.float32)
-    _affine_kernel(x, matrices, fill_mode_code(fill_mode), float(cval), out)
+    _warp_kernel(x, matrices, fill_mode_code(fill_mode), float(cval), out, False)
     return out
 
 
@@ -145,38 +146,97 @@ _position_jit = njit(cache=True, nogil=True)(_position)
 _tap_jit = njit(cache=True, nogil=True)(_tap)
 
 
+@njit(cache=True, nogil=True)
+def _axis_taps(u, n, mode):
+    """Along one axis: (inside, first tap, second tap, weight of the second tap) for position u;
+    inside is False when scipy's 'constant' makes the whole pixel cval."""
+    u = _position_jit(u, n, mode)
+    if math.isnan(u):
+        return False, 0, 0, 0.0
+    u0 = math.floor(u)
+    f = u - u0
+    a = _tap_jit(u0, n, mode)
+    b = _tap_jit(u0 + 1, n, mode) if f != 0.0 else a
+    return True, a, b, f
+
+
+@njit(cache=True, nogil=True)
+def _pixel_taps(m, i, j, height, width, mode):
+    """Output pixel (i, j) under matrix m: (inside, rows ra rb, cols sa sb, weights w00 w01 w10 w11)."""
+    in_r, ra, rb, fr = _axis_taps(m[0, 0] * i + m[0, 1] * j + m[0, 2], height, mode)
+    in_s, sa, sb, fs = _axis_taps(m[1, 0] * i + m[1, 1] * j + m[1, 2], width, mode)
+    return (in_r and in_s, ra, rb, sa, sb, (1.0 - fr) * (1.0 - fs), (1.0 - fr) * fs, fr * (1.0 - fs), fr * fs)
+
+
 @kernel
-def _affine_kernel(x, matrices, mode, cval, out):
-    height, width = x.shape[1], x.shape[2]
-    n, out_height, out_width, channels = out.shape
+def _warp_kernel(image, matrices, mode, cval, warped, adjoint):
+    """Forward (``adjoint`` False): warped[k, i, j] = bilinear sample of image[k].
+    Adjoint: image[k, tap] += weight * warped[k, i, j] (image must start at zero)."""
+    height, width = image.shape[1], image.shape[2]
+    n, out_height, out_width, channels = warped.shape
     for k in prange(n):
         m = matrices[k]
         for i in range(out_height):
             for j in range(out_width):
-                r = _position_jit(m[0, 0] * i + m[0, 1] * j + m[0, 2], height, mode)
-                s = _position_jit(m[1, 0] * i + m[1, 1] * j + m[1, 2], width, mode)
-                if math.isnan(r) or math.isnan(s):
-                    for ch in range(channels):
-                        out[k, i, j, ch] = cval
-                    continue
-                r0 = math.floor(r)
-                s0 = math.floor(s)
-                fr = r - r0
-                fs = s - s0
-                ra = _tap_jit(r0, height, mode)
-                rb = _tap_jit(r0 + 1, height, mode) if fr != 0.0 else ra
-                sa = _tap_jit(s0, width, mode)
-                sb = _tap_jit(s0 + 1, width, mode) if fs != 0.0 else sa
-                w00 = (1.0 - fr) * (1.0 - fs)
-                w01 = (1.0 - fr) * fs
-                w10 = fr * (1.0 - fs)
-                w11 = fr * fs
+                inside, ra, rb, sa, sb, w00, w01, w10, w11 = _pixel_taps(m, i, j, height, width, mode)
                 for ch in range(channels):
-                    v00 = cval if ra < 0 or sa < 0 else x[k, ra, sa, ch]
-                    v01 = cval if ra < 0 or sb < 0 else x[k, ra, sb, ch]
-                    v10 = cval if rb < 0 or sa < 0 else x[k, rb, sa, ch]
-                    v11 = cval if rb < 0 or sb < 0 else x[k, rb, sb, ch]
-                    out[k, i, j, ch] = w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11
+                    if adjoint:
+                        if inside:
+                            g = warped[k, i, j, ch]
+                            _scatter(image, k, ra, sa, ch, w00 * g)
+                            _scatter(image, k, ra, sb, ch, w01 * g)
+                            _scatter(image, k, rb, sa, ch, w10 * g)
+                            _scatter(image, k, rb, sb, ch, w11 * g)
+                    elif not inside:
+                        warped[k, i, j, ch] = cval
+                    else:
+                        v00 = cval if ra < 0 or sa < 0 else image[k, ra, sa, ch]
+                        v01 = cval if ra < 0 or sb < 0 else image[k, ra, sb, ch]
+                        v10 = cval if rb < 0 or sa < 0 else image[k, rb, sa, ch]
+                        v11 = cval if rb < 0 or sb < 0 else image[k, rb, sb, ch]
+                        warped[k, i, j, ch] = w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11
+
+
+@njit(cache=True, nogil=True)
+def _scatter(image, k, r, s, ch, value):
+    if r >= 0 and s >= 0 and value != 0.0:
+        image[k, r, s, ch] += value
+
+
+def affine_warp_backward(dy, matrices, input_size, fill_mode="nearest"):
+    """The gradient of ``affine_warp`` with respect to its input: the adjoint (transpose) of
+    the linear map x -> warp(x), which scatters each ``dy[k, i, j]`` back to the four pixels
+    output (i, j) read, with the same bilinear weights (taps that read ``cval`` get nothing):
+
+        dx[k, tap] += w_tap(i, j) * dy[k, i, j]
+
+    ``dy`` (n, oh, ow, c); ``input_size`` (h, w) of the warped images. Returns ``dx`` (n, h, w, c)
+    in ``dy``'s float dtype."""
+    dy = np.ascontiguousarray(dy)
+    if dy.dtype not in (np.float32, np.float64):
+        dy = dy.astype(np.float32)
+    matrices = np.ascontiguousarray(matrices, dtype=np.float64)
+    height, width = (int(v) for v in input_size)
+    dx = np.zeros((dy.shape[0], height, width, dy.shape[3]), dtype=dy.dtype)
+    _warp_kernel(dx, matrices, fill_mode_code(fill_mode), 0.0, dy, True)
+    return dx
+
+
+def affine_warp_backward_reference(dy, matrices, input_size, fill_mode="nearest"):
+    """``affine_warp_backward`` from the definition: column p of the warp's matrix is the warp of
+    the unit image e_p (cval = 0 makes the map linear), so ``dx[p] = sum(dy * warp(e_p))``."""
+    dy = np.asarray(dy, dtype=np.float64)
+    height, width = (int(v) for v in input_size)
+    n, out_h, out_w, channels = dy.shape
+    dx = np.zeros((n, height, width, channels))
+    for k in range(n):
+        for r in range(height):
+            for c in range(width):
+                unit = np.zeros((1, height, width, 1))
+                unit[0, r, c, 0] = 1.0
+                column = affine_warp_reference(unit, matrices[k:k + 1], fill_mode, 0.0, (out_h, out_w))[0, :, :, 0]
+                dx[k, r, c, :] = np.tensordot(column, dy[k], axes=([0, 1], [0, 1]))
+    return dx
 
 
 def _output_shape(x, output_size):

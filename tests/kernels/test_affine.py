@@ -4,8 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from minicnn.kernels.affine import (FILL_MODES, affine_transform_2d_reference, affine_warp,
-                                    affine_warp_reference)
+from minicnn.kernels.affine import (FILL_MODES, affine_transform_2d_reference, affine_warp, affine_warp_backward,
+                                    affine_warp_backward_reference, affine_warp_reference)
 
 MODES = list(FILL_MODES)
 
@@ -111,3 +111,21 @@ def test_against_scipy_ndimage_when_installed(mode):
         expected = ndimage.affine_transform(image, m[:, :2], m[:, 2], order=1, mode=mode, cval=0.3)
         ours = affine_warp(image[None, :, :, None], m[None], mode, 0.3)[0, :, :, 0]
         np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=st.tuples(st.integers(1, 2), st.integers(1, 5), st.integers(1, 5), st.integers(1, 2)),
+       mode=st.sampled_from(MODES), data=st.data())
+def test_backward_kernel_is_the_adjoint_of_the_forward_map(shape, mode, data):
+    n, h, w, c = shape
+    matrices = np.stack([_rotation(data.draw(st.floats(-4, 4)), h, w,
+                                   (data.draw(st.floats(-h, h)), data.draw(st.floats(-w, w))),
+                                   data.draw(st.floats(0.4, 2.5))) for _ in range(n)])
+    dy = np.random.default_rng(0).normal(size=(n, h + 1, w, c))
+    fast = affine_warp_backward(dy, matrices, (h, w), mode)
+    slow = affine_warp_backward_reference(dy, matrices, (h, w), mode)
+    np.testing.assert_allclose(fast, slow, rtol=1e-6, atol=1e-6)  # the reference warps in float32
+    # <warp(x), dy> == <x, warp^T(dy)> with cval = 0 (the map is linear then)
+    x = np.random.default_rng(1).normal(size=(n, h, w, c))
+    y = affine_warp(x, matrices, mode, 0.0, output_size=(h + 1, w)).astype(np.float64)
+    np.testing.assert_allclose(np.sum(y * dy), np.sum(x * fast), rtol=1e-4, atol=1e-4)
