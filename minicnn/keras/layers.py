@@ -7,6 +7,8 @@ is accepted; one minicnn does not implement (``dilation_rate != 1``, ``kernel_re
 ``activation="tanh"``, ``data_format="channels_first"``, ...) raises NotImplementedError naming
 it and the nearest supported alternative.
 """
+import inspect
+
 from .. import layers as _core
 from . import activations as _activations
 from . import initializers as _initializers
@@ -16,7 +18,8 @@ from .engine import Input, InputLayer, KerasLayer, KerasTensor
 
 __all__ = ["Input", "InputLayer", "Conv2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D",
            "GlobalMaxPooling2D", "GlobalMaxPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D", "Dense",
-           "Flatten", "Dropout", "BatchNormalization", "Activation", "ReLU", "Softmax", "Layer", "KerasTensor"]
+           "Flatten", "Dropout", "BatchNormalization", "Activation", "ReLU", "Softmax",
+           "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomContrast", "Layer", "KerasTensor"]
 
 Layer = _core.Layer
 
@@ -146,6 +149,31 @@ class Softmax(KerasLayer, _core.Softmax):
         super().__init__(axis=-1, **check_layer_kwargs("Softmax", kwargs))
 
 
+def _random_image_layer(core_class):
+    """Keras 3's random preprocessing layer: Keras's arguments (plus ``data_format``); called
+    eagerly without ``training`` it augments, as Keras's ``call(data, training=True)`` does."""
+    _own_arguments = set(inspect.signature(core_class.__init__).parameters) - {"self", "kwargs"}
+
+    class RandomImageLayer(KerasLayer, core_class):
+        def __init__(self, *args, data_format=None, **kwargs):
+            check_data_format(core_class.__name__, data_format)
+            own = {k: kwargs.pop(k) for k in list(kwargs) if k in _own_arguments}
+            super().__init__(*args, **own, **check_layer_kwargs(core_class.__name__, kwargs))
+
+        def __call__(self, inputs, training=None, **kwargs):
+            return super().__call__(inputs, training=True if training is None else training, **kwargs)
+    RandomImageLayer.__name__ = RandomImageLayer.__qualname__ = core_class.__name__
+    RandomImageLayer.__doc__ = core_class.__doc__
+    return RandomImageLayer
+
+
+RandomFlip = _random_image_layer(_core.RandomFlip)
+RandomTranslation = _random_image_layer(_core.RandomTranslation)
+RandomRotation = _random_image_layer(_core.RandomRotation)
+RandomZoom = _random_image_layer(_core.RandomZoom)
+RandomContrast = _random_image_layer(_core.RandomContrast)
+
+
 _MERGING = "minicnn models are chains without merging; use Sequential"
 _NEAREST = {
     "Conv1D": "use Conv2D", "Conv3D": "use Conv2D", "Conv2DTranspose": "use Conv2D",
@@ -161,11 +189,7 @@ _NEAREST = {
     "Cropping2D": "crop the arrays before fit", "UpSampling2D": "use Conv2D",
     "Rescaling": "divide the images by 255 before fit (x / 255.0)",
     "Normalization": "standardize the arrays before fit (minicnn.data.Standardizer)",
-    "RandomFlip": "use preprocessing.image.ImageDataGenerator(horizontal_flip=True)",
-    "RandomTranslation": "use preprocessing.image.ImageDataGenerator(width_shift_range=..., height_shift_range=...)",
-    "RandomCrop": "use preprocessing.image.ImageDataGenerator(width_shift_range=..., height_shift_range=...)",
-    "RandomRotation": "use preprocessing.image.ImageDataGenerator(width_shift_range=..., horizontal_flip=True)",
-    "RandomZoom": "use preprocessing.image.ImageDataGenerator(width_shift_range=..., height_shift_range=...)",
+    "RandomCrop": "use RandomTranslation or preprocessing.image.ImageDataGenerator(width_shift_range=...)",
     "Add": _MERGING, "Concatenate": _MERGING, "Multiply": _MERGING, "Average": _MERGING, "Maximum": _MERGING,
     "Subtract": _MERGING, "Dot": _MERGING, "add": _MERGING, "concatenate": _MERGING,
     "Lambda": "use the built-in layers (custom computations are not supported)",

@@ -48,14 +48,14 @@ def fill_mode_code(fill_mode):
     return FILL_MODES[fill_mode]
 
 
-def affine_warp(x, matrices, fill_mode="nearest", cval=0.0, output_size=None):
+def affine_warp(x, matrices, fill_mode="nearest", cval=0.0, output_size=None, dtype=np.float32):
     """Warp image k of ``x`` (n, h, w, c) by ``matrices[k]`` (n, 2, 3) (module docstring).
 
-    Returns a new float32 (n, h, w, c) array, or (n, oh, ow, c) with ``output_size=(oh, ow)``;
-    the fast numba path.
+    Returns a new (n, h, w, c) array of ``dtype`` (float32, or float64 for gradient checks), or
+    (n, oh, ow, c) with ``output_size=(oh, ow)``; the fast numba path.
     """
     x, matrices = _check(x, matrices)
-    out = np.empty(_output_shape(x, output_size), dtype=np.float32)
+    out = np.empty(_output_shape(x, output_size), dtype=np.dtype(dtype))
     _warp_kernel(x, matrices, fill_mode_code(fill_mode), float(cval), out, False)
     return out
 
