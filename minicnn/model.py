@@ -357,7 +357,11 @@ class Sequential:
                 seen = total_loss = correct = 0
                 for step in range(steps):
                     if generator:
-                        xb, yb = next(batches)
+                        try:
+                            xb, yb = next(batches)
+                        except StopIteration:  # a finite re-iterable source (a Dataset): its next pass
+                            batches = iter(x)
+                            xb, yb = next(batches)
                         xb = self._check_x(xb)
                         self._check_finite(xb)
                         yb = self._check_y(yb, xb.shape[0])

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 from ..callbacks import Callback, LearningRateScheduler, ReduceLROnPlateau
+from ..data.image_folder import ImageDataset
 from ..model import Sequential as _CoreSequential
 from . import losses as _losses
 from . import metrics as _metrics
@@ -180,6 +181,8 @@ class Model(_CoreSequential):
                        validation_freq=(validation_freq, 1, "validate every epoch (validation_freq=1)"))
         if isinstance(x, tuple) and y is None and len(x) == 2:
             x, y = x
+        if _is_dataset(validation_data):
+            validation_data = _dataset_arrays(validation_data)
         if validation_data is not None and not isinstance(validation_data, (tuple, list)):
             raise not_implemented("validation_data as a generator or dataset", "pass arrays (x_val, y_val)")
         if validation_data is not None and len(validation_data) == 3:
@@ -233,7 +236,9 @@ class Model(_CoreSequential):
         self._refuse_training("evaluate")
         _refuse_extras("evaluate", sample_weight=(sample_weight, None, "evaluate without sample weights"),
                        callbacks=(callbacks, None, "evaluate without callbacks"))
-        if y is None and x is not None and not isinstance(x, np.ndarray) and hasattr(x, "__next__"):
+        if y is None and _is_dataset(x):
+            x, y = _dataset_arrays(x)
+        elif y is None and x is not None and not isinstance(x, np.ndarray) and hasattr(x, "__next__"):
             x, y, batch_size = _draw_batches(x, steps)
         result = super().evaluate(x, y, batch_size=32 if batch_size is None else batch_size,
                                   verbose=_verbose(verbose))
@@ -246,6 +251,8 @@ class Model(_CoreSequential):
         require_default("predict", "steps", steps, None, "predict on arrays, all of them")
         require_default("predict", "callbacks", callbacks, None, "call the model in a loop yourself")
         batch_size = 32 if batch_size is None else int(batch_size)
+        if _is_dataset(x):
+            x = _dataset_arrays(x, labels=False)
         if not self._several_outputs:
             return super().predict(x, batch_size=batch_size)
         x = self._check_x(x)
@@ -348,6 +355,24 @@ def _chain(inputs, outputs):
     if len({id(layer) for layer in chain}) != len(chain):
         raise not_implemented("applying a layer more than once (shared layers)", "create a new layer for each use")
     return chain, [len(layers) for layers in paths]
+
+
+def _is_dataset(x):
+    """A finite, re-iterable source of batches (``image_dataset_from_directory``'s ImageDataset)."""
+    return isinstance(x, ImageDataset)
+
+
+def _dataset_arrays(dataset, labels=True):
+    """One pass of a dataset as arrays: ``(x, y)``, or the images alone (labels dropped)."""
+    batches = list(dataset)
+    if not batches:
+        raise ValueError("the dataset yields no batches")
+    if not isinstance(batches[0], tuple):
+        if labels:
+            raise ValueError("the dataset yields images without labels (label_mode=None); labels are needed here")
+        return np.concatenate(batches)
+    images = np.concatenate([b[0] for b in batches])
+    return (images, np.concatenate([b[1] for b in batches])) if labels else images
 
 
 def _draw_batches(generator, steps):

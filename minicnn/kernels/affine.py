@@ -259,4 +259,7 @@ def _check(x, matrices):
         raise ValueError(f"expected matrices of shape ({len(x)}, 2, 3), got shape {matrices.shape}")
     if not np.all(np.isfinite(matrices)):
         raise ValueError("affine matrices contain NaN or infinity")
-    return np.ascontiguousarray(x), matrices
+    x = np.ascontiguousarray(x)
+    if not x.flags.writeable:  # the shared forward/adjoint kernel types its image as writable
+        x = x.copy()
+    return x, matrices

@@ -1,7 +1,4 @@
-import os
-import tarfile
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,13 +6,7 @@ from PIL import Image
 
 from minicnn.data.image_folder import load_image_folder
 
-# The CIFAR-10 JPEG tree: $MINICNN_CIFAR_JPEG (set by .ci/run), else ../shared/data beside the checkout.
-# (a worktree under /work/wt/ sits one level deeper, hence the second candidate).
-_CIFAR_CANDIDATES = [os.environ.get("MINICNN_CIFAR_JPEG")] + [
-    str(Path(__file__).resolve().parents[k] / "shared" / "data" / "cifar-10-jpeg.tar.gz") for k in (3, 4)]
-CIFAR_JPEG_TAR = next((p for p in _CIFAR_CANDIDATES if p and os.path.isfile(p)), None)
-needs_cifar_jpeg = pytest.mark.skipif(CIFAR_JPEG_TAR is None, reason="the CIFAR-10 JPEG tree "
-                                      "(cifar-10-jpeg.tar.gz, $MINICNN_CIFAR_JPEG) is not on this machine")
+from .conftest import extract_cifar_jpeg, needs_cifar_jpeg
 
 
 def _save(path, array, mode=None, **kwargs):
@@ -144,16 +135,7 @@ def test_argument_validation(tmp_path):
 
 @needs_cifar_jpeg
 def test_part_of_real_cifar_jpeg_tree(tmp_path):
-    wanted = {"train/cat/", "train/ship/"}
-    with tarfile.open(CIFAR_JPEG_TAR, "r:gz") as tar:
-        members = []
-        for member in tar:
-            prefix = member.name.rsplit("/", 1)[0] + "/"
-            if member.isfile() and prefix in wanted and sum(m.name.startswith(prefix) for m in members) < 10:
-                members.append(member)
-            if len(members) == 20:
-                break
-        tar.extractall(tmp_path, members=members, filter="data")
+    extract_cifar_jpeg(tmp_path, ("cat", "ship"), 10)
     x, y, class_names = load_image_folder(tmp_path / "train")
     assert class_names == ["cat", "ship"]
     assert x.shape == (20, 32, 32, 3) and x.dtype == np.uint8

@@ -129,3 +129,10 @@ def test_backward_kernel_is_the_adjoint_of_the_forward_map(shape, mode, data):
     x = np.random.default_rng(1).normal(size=(n, h, w, c))
     y = affine_warp(x, matrices, mode, 0.0, output_size=(h + 1, w)).astype(np.float64)
     np.testing.assert_allclose(np.sum(y * dy), np.sum(x * fast), rtol=1e-4, atol=1e-4)
+
+
+def test_read_only_images_are_accepted():
+    x = np.arange(12, dtype=np.uint8).reshape(1, 3, 4, 1)
+    x.flags.writeable = False
+    out = affine_warp(x, np.array([[[1.0, 0, 0], [0, 1, 0]]]))
+    np.testing.assert_array_equal(out, x)
