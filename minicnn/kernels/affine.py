@@ -150,6 +150,9 @@ _tap_jit = njit(cache=True, nogil=True)(_tap)
 def _axis_taps(u, n, mode):
     """Along one axis: (inside, first tap, second tap, weight of the second tap) for position u;
     inside is False when scipy's 'constant' makes the whole pixel cval."""
+    if 0.0 <= u < n - 1.0:  # both taps inside the image: every mode agrees (the common case)
+        u0 = int(u)
+        return True, u0, u0 + 1, u - u0
     u = _position_jit(u, n, mode)
     if math.isnan(u):
         return False, 0, 0, 0.0
@@ -162,10 +165,19 @@ def _axis_taps(u, n, mode):
 
 @njit(cache=True, nogil=True)
 def _pixel_taps(m, i, j, height, width, mode):
-    """Output pixel (i, j) under matrix m: (inside, rows ra rb, cols sa sb, weights w00 w01 w10 w11)."""
+    """Output pixel (i, j) under matrix m: (inside, rows ra rb, cols sa sb, weights w00 w01 w10
+    w11, fill). A tap that reads ``cval`` (grid-constant) gets weight 0 and a valid index, and
+    its weight goes to ``fill``, so the value is sum(w * x[taps]) + fill * cval without branches."""
     in_r, ra, rb, fr = _axis_taps(m[0, 0] * i + m[0, 1] * j + m[0, 2], height, mode)
     in_s, sa, sb, fs = _axis_taps(m[1, 0] * i + m[1, 1] * j + m[1, 2], width, mode)
-    return (in_r and in_s, ra, rb, sa, sb, (1.0 - fr) * (1.0 - fs), (1.0 - fr) * fs, fr * (1.0 - fs), fr * fs)
+    # per-axis weights, zero for a tap outside (only grid-constant has such taps: index -1)
+    ua, ub = (1.0 - fr if ra >= 0 else 0.0), (fr if rb >= 0 else 0.0)
+    va, vb = (1.0 - fs if sa >= 0 else 0.0), (fs if sb >= 0 else 0.0)
+    fill = 1.0 - (ua + ub) * (va + vb) if mode == GRID_CONSTANT else 0.0
+    inside = in_r
+    if not in_s:
+        inside = False
+    return inside, max(ra, 0), max(rb, 0), max(sa, 0), max(sb, 0), ua * va, ua * vb, ub * va, ub * vb, fill
 
 
 @kernel
@@ -178,29 +190,23 @@ def _warp_kernel(image, matrices, mode, cval, warped, adjoint):
         m = matrices[k]
         for i in range(out_height):
             for j in range(out_width):
-                inside, ra, rb, sa, sb, w00, w01, w10, w11 = _pixel_taps(m, i, j, height, width, mode)
-                for ch in range(channels):
-                    if adjoint:
-                        if inside:
+                inside, ra, rb, sa, sb, w00, w01, w10, w11, fill = _pixel_taps(m, i, j, height, width, mode)
+                if adjoint:
+                    if inside:
+                        for ch in range(channels):
                             g = warped[k, i, j, ch]
-                            _scatter(image, k, ra, sa, ch, w00 * g)
-                            _scatter(image, k, ra, sb, ch, w01 * g)
-                            _scatter(image, k, rb, sa, ch, w10 * g)
-                            _scatter(image, k, rb, sb, ch, w11 * g)
-                    elif not inside:
+                            image[k, ra, sa, ch] += w00 * g
+                            image[k, ra, sb, ch] += w01 * g
+                            image[k, rb, sa, ch] += w10 * g
+                            image[k, rb, sb, ch] += w11 * g
+                elif not inside:
+                    for ch in range(channels):
                         warped[k, i, j, ch] = cval
-                    else:
-                        v00 = cval if ra < 0 or sa < 0 else image[k, ra, sa, ch]
-                        v01 = cval if ra < 0 or sb < 0 else image[k, ra, sb, ch]
-                        v10 = cval if rb < 0 or sa < 0 else image[k, rb, sa, ch]
-                        v11 = cval if rb < 0 or sb < 0 else image[k, rb, sb, ch]
-                        warped[k, i, j, ch] = w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11
-
-
-@njit(cache=True, nogil=True)
-def _scatter(image, k, r, s, ch, value):
-    if r >= 0 and s >= 0 and value != 0.0:
-        image[k, r, s, ch] += value
+                else:
+                    constant = fill * cval
+                    for ch in range(channels):
+                        warped[k, i, j, ch] = (w00 * image[k, ra, sa, ch] + w01 * image[k, ra, sb, ch]
+                                               + w10 * image[k, rb, sa, ch] + w11 * image[k, rb, sb, ch] + constant)
 
 
 def affine_warp_backward(dy, matrices, input_size, fill_mode="nearest"):
