@@ -176,13 +176,16 @@ class Model(_CoreSequential):
         self._refuse_training("fit")
         _refuse_extras("fit", class_weight=(class_weight, None, "balance the classes in the data"),
                        sample_weight=(sample_weight, None, "repeat or drop samples in the data"),
-                       validation_steps=(validation_steps, None, "pass validation_data as arrays (x_val, y_val)"),
                        validation_batch_size=(validation_batch_size, None, "batch_size is used for validation too"),
                        validation_freq=(validation_freq, 1, "validate every epoch (validation_freq=1)"))
         if isinstance(x, tuple) and y is None and len(x) == 2:
             x, y = x
         if _is_dataset(validation_data):
             validation_data = _dataset_arrays(validation_data)
+        elif hasattr(validation_data, "__next__"):  # a generator (flow_from_directory): its batches, drawn once
+            validation_data = _draw_batches(validation_data, validation_steps)[:2]
+        elif validation_steps is not None:
+            raise not_implemented("validation_steps with array validation_data", "validate on all the arrays")
         if validation_data is not None and not isinstance(validation_data, (tuple, list)):
             raise not_implemented("validation_data as a generator or dataset", "pass arrays (x_val, y_val)")
         if validation_data is not None and len(validation_data) == 3:

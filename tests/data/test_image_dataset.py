@@ -152,3 +152,25 @@ def test_cifar_jpeg_tree_through_flow_from_directory_and_the_dataset(tmp_path):
     assert images.shape == (8, 32, 32, 3) and labels.dtype == np.int32
     reference = np.asarray(Image.open(ds.file_paths[0]).convert("RGB"), dtype=np.float32)
     np.testing.assert_array_equal(ds.load(ds.file_paths[0]), reference)  # same size: no resampling
+
+
+def test_keras_lesson_flow_from_directory_with_validation_generator(tmp_path, capsys):
+    from minicnn.keras import layers, models
+    from minicnn.keras.preprocessing.image import ImageDataGenerator as KerasGenerator
+
+    root = _tree(tmp_path, counts=(6, 6))
+    train_datagen = KerasGenerator(rescale=1.0 / 255, rotation_range=40, width_shift_range=0.2,
+                                   height_shift_range=0.2, shear_range=0.2, zoom_range=0.2, horizontal_flip=True,
+                                   fill_mode="nearest", validation_split=0.25)
+    train = train_datagen.flow_from_directory(root, target_size=(8, 8), batch_size=3, class_mode="categorical",
+                                              subset="training")
+    val = train_datagen.flow_from_directory(root, target_size=(8, 8), batch_size=3, class_mode="categorical",
+                                            subset="validation")
+    assert (train.samples, val.samples) == (10, 2)
+    minicnn.set_seed(0)
+    model = models.Sequential([layers.Input((8, 8, 3)), layers.Conv2D(2, 3, activation="relu"), layers.Flatten(),
+                               layers.Dense(2, activation="softmax")])
+    model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(train, steps_per_epoch=train.samples // 3, epochs=2, validation_data=val,
+                        validation_steps=1, verbose=0)
+    assert len(history.history["val_loss"]) == 2
