@@ -142,3 +142,15 @@ def test_bad_arguments_are_named():
         RandomFlip().build((4, 3))
     with pytest.raises(ValueError, match=r"shape \(n, 8\)"):
         keras_transform_to_matrices(np.ones((2, 6)))
+
+
+def test_model_with_preprocessing_layers_saves_and_loads(tmp_path):
+    model = minicnn.Sequential([RandomFlip("horizontal", input_shape=(6, 6, 1)), RandomZoom(0.2, 0.1, "constant"),
+                                RandomContrast(0.3), Flatten(), Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    path = tmp_path / "model.npz"
+    model.save(path)
+    again = minicnn.load_model(path)
+    assert [l.get_config() for l in again.layers] == [l.get_config() for l in model.layers]
+    x = _images(4, 6, 6, 1)
+    np.testing.assert_allclose(again.predict(x), model.predict(x), rtol=1e-6)
