@@ -261,14 +261,16 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     ``tf.image.resize``: 'bilinear' (half-pixel centres, no antialiasing, an affine warp by
     ``minicnn.kernels.affine``) or 'nearest'. Labels: 'int' (int32 (b,)), 'categorical'
     (float32 one-hot), 'binary' (float32 (b, 1), exactly two classes), None (images only).
+    ``crop_to_aspect_ratio`` first takes the largest centred crop of the target's aspect ratio
+    (Keras's ``smart_resize``); ``pad_to_aspect_ratio`` resizes to fit and pads with zeros
+    (``tf.image.resize_with_pad``).
     ``labels`` may also be a list of int labels, one per file in listing order, or None.
     """
     if data_format not in (None, "channels_last"):
         raise NotImplementedError(f"image_dataset_from_directory(data_format={data_format!r}): "
                                   "only channels_last images are supported")
-    if crop_to_aspect_ratio or pad_to_aspect_ratio:
-        raise NotImplementedError("image_dataset_from_directory: crop_to_aspect_ratio / pad_to_aspect_ratio are "
-                                  "not supported; resize with the default stretch")
+    if crop_to_aspect_ratio and pad_to_aspect_ratio:
+        raise ValueError("Only one of `pad_to_aspect_ratio`, `crop_to_aspect_ratio` can be set to `True`.")
     if label_mode not in LABEL_MODES:
         raise ValueError(f"label_mode must be one of {LABEL_MODES}, got {label_mode!r}")
     if color_mode not in COLOR_MODES:
@@ -335,8 +337,9 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         np.random.RandomState(seed).shuffle(paths)
         if labels is not None:
             np.random.RandomState(seed).shuffle(labels)
+    aspect = "crop" if crop_to_aspect_ratio else "pad" if pad_to_aspect_ratio else None
     options = dict(class_names=names, label_mode=label_mode, color_mode=color_mode, batch_size=batch_size,
-                   image_size=image_size, shuffle=shuffle, seed=seed, interpolation=interpolation)
+                   image_size=image_size, shuffle=shuffle, seed=seed, interpolation=interpolation, aspect=aspect)
     if subset is None:
         return ImageDataset(paths, labels, **options)
     parts = {}
@@ -371,19 +374,21 @@ class ImageDataset:
     """
 
     def __init__(self, paths, labels, class_names, label_mode, color_mode, batch_size, image_size, shuffle,
-                 seed, interpolation, take=None, transform=None):
+                 seed, interpolation, aspect=None, take=None, transform=None):
         self.file_paths = list(paths)
         self.labels = None if labels is None else np.asarray(labels, dtype=np.int32)
         self.class_names, self.label_mode, self.color_mode = class_names, label_mode, color_mode
         self.batch_size, self.image_size, self.shuffle = batch_size, image_size, shuffle
         self.interpolation, self._seed, self._take, self._transform = interpolation, seed, take, transform
+        self._aspect = aspect
         self._rng = np.random.default_rng(seed)
 
     def _options(self, **changes):
         options = dict(paths=self.file_paths, labels=self.labels, class_names=self.class_names,
                        label_mode=self.label_mode, color_mode=self.color_mode, batch_size=self.batch_size,
                        image_size=self.image_size, shuffle=self.shuffle, seed=self._seed,
-                       interpolation=self.interpolation, take=self._take, transform=self._transform)
+                       interpolation=self.interpolation, aspect=self._aspect, take=self._take,
+                       transform=self._transform)
         options.update(changes)
         return options
 
@@ -420,6 +425,10 @@ class ImageDataset:
         with Image.open(path) as image:
             image.load()
         array = _to_array(image, Path(path), COLOR_MODES[self.color_mode], None, "stretch")
+        if self._aspect == "crop":
+            return resize_like_tf(_crop_to_aspect(array, self.image_size), self.image_size, self.interpolation)
+        if self._aspect == "pad":
+            return _resize_with_pad(array, self.image_size, self.interpolation)
         return resize_like_tf(array, self.image_size, self.interpolation)
 
     # the tf.data chain lessons write
@@ -454,6 +463,31 @@ class ImageDataset:
 
 def _apply(fn, batch):
     return fn(*batch) if isinstance(batch, tuple) else fn(batch)
+
+
+def _crop_to_aspect(array, image_size):
+    """Keras's ``smart_resize`` crop: the largest centred crop with the target's aspect ratio."""
+    height, width = array.shape[:2]
+    target_height, target_width = image_size
+    crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)
+    crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
+    top, left = int(float(height - crop_height) / 2), int(float(width - crop_width) / 2)
+    return array[top:top + crop_height, left:left + crop_width]
+
+
+def _resize_with_pad(array, image_size, interpolation):
+    """``tf.image.resize_with_pad``: scale by the tighter ratio (size floored), then zero-pad,
+    the offset ``floor((target - scaled) / 2)`` computed from the unfloored scaled size."""
+    height, width = array.shape[:2]
+    target_height, target_width = image_size
+    ratio = max(width / target_width, height / target_height)
+    scaled_height, scaled_width = height / ratio, width / ratio
+    resized = resize_like_tf(array, (int(np.floor(scaled_height)), int(np.floor(scaled_width))), interpolation)
+    top = max(0, int(np.floor((target_height - scaled_height) / 2)))
+    left = max(0, int(np.floor((target_width - scaled_width) / 2)))
+    out = np.zeros((target_height, target_width, array.shape[2]), dtype=np.float32)
+    out[top:top + resized.shape[0], left:left + resized.shape[1]] = resized
+    return out
 
 
 def resize_like_tf(array, image_size, interpolation="bilinear"):

@@ -121,8 +121,8 @@ def test_image_dataset_from_directory_argument_errors(tmp_path):
     Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(root / "bird" / "0.png")
     with pytest.raises(ValueError, match="exactly 2 class_names"):
         image_dataset_from_directory(root, label_mode="binary", verbose=False)
-    with pytest.raises(NotImplementedError, match="crop_to_aspect_ratio"):
-        image_dataset_from_directory(root, crop_to_aspect_ratio=True)
+    with pytest.raises(ValueError, match="Only one of"):
+        image_dataset_from_directory(root, crop_to_aspect_ratio=True, pad_to_aspect_ratio=True)
 
 
 def test_fit_evaluate_predict_take_the_dataset(tmp_path):

@@ -26,6 +26,9 @@ try:
 except ImportError:
     HAVE_SCIPY = False
 
+# Keras's legacy code reaches affine_transform through scipy's deprecated ndimage.interpolation
+pytestmark = pytest.mark.filterwarnings("ignore:Please import `affine_transform`:DeprecationWarning")
+
 
 @pytest.fixture
 def keras_generator(monkeypatch):
@@ -180,3 +183,15 @@ def test_image_dataset_from_directory_matches_keras(tmp_path, label_mode):
         np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-3)  # tf.image.resize, bilinear
         np.testing.assert_array_equal(ay, by.numpy())
         assert a.dtype == np.float32 and ay.dtype == by.numpy().dtype
+
+
+@pytest.mark.parametrize("aspect", ["crop_to_aspect_ratio", "pad_to_aspect_ratio"])
+def test_image_dataset_aspect_options_match_keras(tmp_path, aspect):
+    import keras
+
+    root = _tree(tmp_path)
+    kw = dict(image_size=(5, 9), batch_size=4, shuffle=False, verbose=False, **{aspect: True})
+    theirs = keras.utils.image_dataset_from_directory(str(root), **kw)
+    mine = image_dataset_from_directory(str(root), **kw)
+    for (a, _), (b, _) in zip(mine, theirs):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-3)
