@@ -457,8 +457,13 @@ class ImageDataset:
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
-        raise NotImplementedError(f"ImageDataset.{name} (a tf.data method) is not supported; iterate over the "
-                                  "batches, or use take / map / cache / prefetch / shuffle")
+        raise UnsupportedDatasetMethod(f"ImageDataset.{name} (a tf.data method) is not supported; iterate over "
+                                       "the batches, or use take / map / cache / prefetch / shuffle")
+
+
+class UnsupportedDatasetMethod(NotImplementedError, AttributeError):
+    """A tf.data method ImageDataset lacks: NotImplementedError for the user, AttributeError for
+    ``hasattr``/``getattr(obj, name, default)`` probes."""
 
 
 def _apply(fn, batch):

@@ -105,6 +105,9 @@ def test_image_dataset_from_directory_split_labels_and_passes(tmp_path, capsys):
     (images, labels), = list(plain)
     assert images.shape == (10, 3, 5, 3) and labels.shape == (10, 1) and labels.ravel().tolist() == [0] * 4 + [1] * 6
     assert len(plain.take(1)) == 1 and plain.cache().prefetch(2) is plain
+    with pytest.raises(NotImplementedError, match="unbatch"):
+        plain.unbatch()
+    assert not hasattr(plain, "shape")
     mapped = plain.map(lambda x, y: (x / 255.0, y))
     np.testing.assert_allclose(next(iter(mapped))[0], images / 255.0)
 
