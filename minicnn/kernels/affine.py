@@ -48,22 +48,24 @@ def fill_mode_code(fill_mode):
     return FILL_MODES[fill_mode]
 
 
-def affine_warp(x, matrices, fill_mode="nearest", cval=0.0, output_size=None, dtype=np.float32):
+def affine_warp(x, matrices, fill_mode="nearest", cval=0.0, output_size=None, dtype=np.float32, order=1):
     """Warp image k of ``x`` (n, h, w, c) by ``matrices[k]`` (n, 2, 3) (module docstring).
 
     Returns a new (n, h, w, c) array of ``dtype`` (float32, or float64 for gradient checks), or
-    (n, oh, ow, c) with ``output_size=(oh, ow)``; the fast numba path.
+    (n, oh, ow, c) with ``output_size=(oh, ow)``; the fast numba path. ``order=0`` reads the
+    nearest pixel instead (``_round``; TensorFlow's 'nearest' interpolation).
     """
     x, matrices = _check(x, matrices)
     out = np.empty(_output_shape(x, output_size), dtype=np.dtype(dtype))
-    _warp_kernel(x, matrices, fill_mode_code(fill_mode), float(cval), out, False)
+    _warp_kernel(x, matrices, fill_mode_code(fill_mode), float(cval), out, False, _check_order(order, fill_mode))
     return out
 
 
-def affine_warp_reference(x, matrices, fill_mode="nearest", cval=0.0, output_size=None):
+def affine_warp_reference(x, matrices, fill_mode="nearest", cval=0.0, output_size=None, order=1):
     """Plain-loop version of ``affine_warp``: every output pixel samples ``_sample_reference``."""
     x, matrices = _check(x, matrices)
     mode = fill_mode_code(fill_mode)
+    _check_order(order, fill_mode)
     out = np.empty(_output_shape(x, output_size), dtype=np.float32)
     n, height, width, channels = out.shape
     for k in range(n):
@@ -73,7 +75,7 @@ def affine_warp_reference(x, matrices, fill_mode="nearest", cval=0.0, output_siz
                 r = m[0, 0] * i + m[0, 1] * j + m[0, 2]
                 s = m[1, 0] * i + m[1, 1] * j + m[1, 2]
                 for ch in range(channels):
-                    out[k, i, j, ch] = _sample_reference(x[k, :, :, ch], r, s, mode, float(cval))
+                    out[k, i, j, ch] = _sample_reference(x[k, :, :, ch], r, s, mode, float(cval), order)
     return out
 
 
@@ -88,9 +90,13 @@ def affine_transform_2d_reference(image, matrix, offset=0.0, order=1, mode="cons
     return warped[0, :, :, 0].astype(np.float64)
 
 
-def _sample_reference(channel, r, s, mode, cval):
-    """Bilinear sample of the 2-D ``channel`` at (r, s), extended by ``mode`` (module docstring)."""
+def _sample_reference(channel, r, s, mode, cval, order=1):
+    """Bilinear sample of the 2-D ``channel`` at (r, s), extended by ``mode`` (module docstring);
+    with ``order=0`` the pixel nearest to (r, s)."""
     height, width = channel.shape
+    if order == 0:
+        ri, si = _tap(_round(r), height, mode), _tap(_round(s), width, mode)
+        return cval if ri < 0 or si < 0 else float(channel[ri, si])
     r, s = _position(r, height, mode), _position(s, width, mode)
     if math.isnan(r) or math.isnan(s):
         return cval
@@ -106,8 +112,13 @@ def _sample_reference(channel, r, s, mode, cval):
     return total
 
 
-# The two per-axis rules below are shared by the reference and (compiled) by the kernel.
+# The per-axis rules below are shared by the reference and (compiled) by the kernel.
 NEAREST, CONSTANT, REFLECT, WRAP, GRID_CONSTANT, GRID_WRAP = range(6)
+
+
+def _round(u):
+    """The nearest integer, halves away from zero (C's round, which TensorFlow uses)."""
+    return math.floor(u + 0.5) if u >= 0 else -math.floor(0.5 - u)
 
 
 def _position(u, n, mode):
@@ -146,10 +157,16 @@ _position_jit = njit(cache=True, nogil=True)(_position)
 _tap_jit = njit(cache=True, nogil=True)(_tap)
 
 
+_round_jit = njit(cache=True, nogil=True)(_round)
+
+
 @njit(cache=True, nogil=True)
-def _axis_taps(u, n, mode):
+def _axis_taps(u, n, mode, order):
     """Along one axis: (inside, first tap, second tap, weight of the second tap) for position u;
-    inside is False when scipy's 'constant' makes the whole pixel cval."""
+    inside is False when scipy's 'constant' makes the whole pixel cval. Order 0: one tap."""
+    if order == 0:
+        a = _tap_jit(_round_jit(u), n, mode)
+        return True, a, a, 0.0
     if 0.0 <= u < n - 1.0:  # both taps inside the image: every mode agrees (the common case)
         u0 = int(u)
         return True, u0, u0 + 1, u - u0
@@ -164,12 +181,12 @@ def _axis_taps(u, n, mode):
 
 
 @njit(cache=True, nogil=True)
-def _pixel_taps(m, i, j, height, width, mode):
+def _pixel_taps(m, i, j, height, width, mode, order):
     """Output pixel (i, j) under matrix m: (inside, rows ra rb, cols sa sb, weights w00 w01 w10
     w11, fill). A tap that reads ``cval`` (grid-constant) gets weight 0 and a valid index, and
     its weight goes to ``fill``, so the value is sum(w * x[taps]) + fill * cval without branches."""
-    in_r, ra, rb, fr = _axis_taps(m[0, 0] * i + m[0, 1] * j + m[0, 2], height, mode)
-    in_s, sa, sb, fs = _axis_taps(m[1, 0] * i + m[1, 1] * j + m[1, 2], width, mode)
+    in_r, ra, rb, fr = _axis_taps(m[0, 0] * i + m[0, 1] * j + m[0, 2], height, mode, order)
+    in_s, sa, sb, fs = _axis_taps(m[1, 0] * i + m[1, 1] * j + m[1, 2], width, mode, order)
     # per-axis weights, zero for a tap outside (only grid-constant has such taps: index -1)
     ua, ub = (1.0 - fr if ra >= 0 else 0.0), (fr if rb >= 0 else 0.0)
     va, vb = (1.0 - fs if sa >= 0 else 0.0), (fs if sb >= 0 else 0.0)
@@ -181,7 +198,7 @@ def _pixel_taps(m, i, j, height, width, mode):
 
 
 @kernel
-def _warp_kernel(image, matrices, mode, cval, warped, adjoint):
+def _warp_kernel(image, matrices, mode, cval, warped, adjoint, order):
     """Forward (``adjoint`` False): warped[k, i, j] = bilinear sample of image[k].
     Adjoint: image[k, tap] += weight * warped[k, i, j] (image must start at zero)."""
     height, width = image.shape[1], image.shape[2]
@@ -190,7 +207,7 @@ def _warp_kernel(image, matrices, mode, cval, warped, adjoint):
         m = matrices[k]
         for i in range(out_height):
             for j in range(out_width):
-                inside, ra, rb, sa, sb, w00, w01, w10, w11, fill = _pixel_taps(m, i, j, height, width, mode)
+                inside, ra, rb, sa, sb, w00, w01, w10, w11, fill = _pixel_taps(m, i, j, height, width, mode, order)
                 if adjoint:
                     if inside:
                         for ch in range(channels):
@@ -209,7 +226,7 @@ def _warp_kernel(image, matrices, mode, cval, warped, adjoint):
                                                + w10 * image[k, rb, sa, ch] + w11 * image[k, rb, sb, ch] + constant)
 
 
-def affine_warp_backward(dy, matrices, input_size, fill_mode="nearest"):
+def affine_warp_backward(dy, matrices, input_size, fill_mode="nearest", order=1):
     """The gradient of ``affine_warp`` with respect to its input: the adjoint (transpose) of
     the linear map x -> warp(x), which scatters each ``dy[k, i, j]`` back to the four pixels
     output (i, j) read, with the same bilinear weights (taps that read ``cval`` get nothing):
@@ -224,11 +241,11 @@ def affine_warp_backward(dy, matrices, input_size, fill_mode="nearest"):
     matrices = np.ascontiguousarray(matrices, dtype=np.float64)
     height, width = (int(v) for v in input_size)
     dx = np.zeros((dy.shape[0], height, width, dy.shape[3]), dtype=dy.dtype)
-    _warp_kernel(dx, matrices, fill_mode_code(fill_mode), 0.0, dy, True)
+    _warp_kernel(dx, matrices, fill_mode_code(fill_mode), 0.0, dy, True, _check_order(order, fill_mode))
     return dx
 
 
-def affine_warp_backward_reference(dy, matrices, input_size, fill_mode="nearest"):
+def affine_warp_backward_reference(dy, matrices, input_size, fill_mode="nearest", order=1):
     """``affine_warp_backward`` from the definition: column p of the warp's matrix is the warp of
     the unit image e_p (cval = 0 makes the map linear), so ``dx[p] = sum(dy * warp(e_p))``."""
     dy = np.asarray(dy, dtype=np.float64)
@@ -240,9 +257,19 @@ def affine_warp_backward_reference(dy, matrices, input_size, fill_mode="nearest"
             for c in range(width):
                 unit = np.zeros((1, height, width, 1))
                 unit[0, r, c, 0] = 1.0
-                column = affine_warp_reference(unit, matrices[k:k + 1], fill_mode, 0.0, (out_h, out_w))[0, :, :, 0]
+                column = affine_warp_reference(unit, matrices[k:k + 1], fill_mode, 0.0, (out_h, out_w), order)
+                column = column[0, :, :, 0]
                 dx[k, r, c, :] = np.tensordot(column, dy[k], axes=([0, 1], [0, 1]))
     return dx
+
+
+def _check_order(order, fill_mode):
+    if order not in (0, 1):
+        raise ValueError(f"order must be 0 (nearest) or 1 (bilinear), got {order!r}")
+    if order == 0 and fill_mode in ("constant", "wrap"):
+        raise ValueError(f"order=0 is implemented for the modes 'nearest', 'reflect', 'grid-constant' and "
+                         f"'grid-wrap' (Keras 3's layers), not scipy's {fill_mode!r}")
+    return int(order)
 
 
 def _output_shape(x, output_size):

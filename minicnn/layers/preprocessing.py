@@ -16,7 +16,9 @@ one, like Dropout) and applies, per image of the batch (b, h, w, c):
   the image's per-channel mean over (h, w) and f drawn from [1 - lower, 1 + upper].
 
 A number ``factor`` f means the range [-f, f] (RandomContrast: [0, f], Keras 3's rule), a pair
-[lo, hi] is used as given. The geometric layers sample bilinearly with Keras 3's fill modes
+[lo, hi] is used as given. The geometric layers sample bilinearly (or, with
+``interpolation="nearest"``, read the nearest pixel, halves rounded away from zero as
+TensorFlow does) with Keras 3's fill modes
 ('reflect' default, 'wrap', 'constant' with ``fill_value``, 'nearest'), all three through one
 affine warp per image (``minicnn.kernels.affine``; Keras's 'constant' and 'wrap' are the kernel's
 'grid-constant' and 'grid-wrap').
@@ -37,6 +39,7 @@ from .base import Layer
 
 FILL_MODES = {"reflect": "reflect", "wrap": "grid-wrap", "constant": "grid-constant", "nearest": "nearest"}
 FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
+INTERPOLATIONS = {"bilinear": 1, "nearest": 0}  # the warp's order
 
 
 class _RandomImageLayer(Layer):
@@ -77,9 +80,8 @@ class _AffineLayer(_RandomImageLayer):
         super().__init__(seed=seed, **kwargs)
         if fill_mode not in FILL_MODES:
             raise ValueError(f"fill_mode must be one of {tuple(FILL_MODES)}, got {fill_mode!r}")
-        if interpolation != "bilinear":
-            raise NotImplementedError(f"{type(self).__name__}(interpolation={interpolation!r}): only "
-                                      "interpolation='bilinear' is implemented")
+        if interpolation not in INTERPOLATIONS:
+            raise ValueError(f"interpolation must be one of {tuple(INTERPOLATIONS)}, got {interpolation!r}")
         if not _is_number(fill_value):
             raise ValueError(f"fill_value must be a number, got {fill_value!r}")
         self.fill_mode = fill_mode
@@ -90,10 +92,12 @@ class _AffineLayer(_RandomImageLayer):
     def _augment(self, x):
         n, height, width, _ = x.shape
         self.matrices = self._matrices(n, height, width)
-        return affine_warp(x, self.matrices, FILL_MODES[self.fill_mode], self.fill_value, dtype=self.dtype)
+        return affine_warp(x, self.matrices, FILL_MODES[self.fill_mode], self.fill_value, dtype=self.dtype,
+                           order=INTERPOLATIONS[self.interpolation])
 
     def _augment_backward(self, dy):
-        return affine_warp_backward(dy, self.matrices, dy.shape[1:3], FILL_MODES[self.fill_mode])
+        return affine_warp_backward(dy, self.matrices, dy.shape[1:3], FILL_MODES[self.fill_mode],
+                                    order=INTERPOLATIONS[self.interpolation])
 
     def get_config(self):
         return {**super().get_config(), "fill_mode": self.fill_mode, "interpolation": self.interpolation,

@@ -121,3 +121,19 @@ def test_identity_at_inference_and_keras_config_keys(name, args):
     assert ours_keys <= set(theirs.get_config())  # Keras's names for every argument we save
     # both augment when called eagerly without training=
     assert not np.array_equal(np.asarray(mine(x)), x)
+
+
+@pytest.mark.parametrize("fill_mode", ["reflect", "constant", "nearest"])
+def test_nearest_interpolation(fill_mode):
+    x = _images(7)
+    theirs = keras.layers.RandomRotation(0.3, fill_mode=fill_mode, interpolation="nearest", fill_value=5.0, seed=8)
+    transformation, expected = _keras_apply(theirs, x)
+    mine = ours.RandomRotation(0.3, fill_mode=fill_mode, interpolation="nearest", fill_value=5.0)
+    mine.rng = _Draws(np.asarray(transformation["angle"]))
+    got = np.asarray(mine(x, training=True))
+    assert np.mean(got != expected) < 0.01, np.mean(got != expected)  # float32 may move a position across a .5 tie
+    zoom = keras.layers.RandomZoom((-0.4, 0.3), fill_mode=fill_mode, interpolation="nearest", seed=9)
+    transformation, expected = _keras_apply(zoom, x)
+    mine = ours.RandomZoom((-0.4, 0.3), fill_mode=fill_mode, interpolation="nearest")
+    mine.rng = _Draws(np.asarray(transformation["height_zoom"]))
+    assert np.mean(np.asarray(mine(x, training=True)) != expected) < 0.01

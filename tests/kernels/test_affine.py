@@ -136,3 +136,23 @@ def test_read_only_images_are_accepted():
     x.flags.writeable = False
     out = affine_warp(x, np.array([[[1.0, 0, 0], [0, 1, 0]]]))
     np.testing.assert_array_equal(out, x)
+
+
+
+@settings(max_examples=40, deadline=None)
+@given(mode=st.sampled_from(["nearest", "reflect", "grid-constant", "grid-wrap"]), data=st.data())
+def test_nearest_order_matches_reference_and_rounds_halves_away_from_zero(mode, data):
+    h, w = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 6))
+    x = np.random.default_rng(3).normal(size=(2, h, w, 2))
+    m = np.stack([_rotation(data.draw(st.floats(-4, 4)), h, w, (data.draw(st.floats(-h, h)), 0.0),
+                            data.draw(st.floats(0.5, 2))) for _ in range(2)])
+    np.testing.assert_allclose(affine_warp(x, m, mode, 2.5, order=0), affine_warp_reference(x, m, mode, 2.5, order=0),
+                               rtol=1e-6)
+    dy = np.random.default_rng(4).normal(size=(2, h, w, 2))
+    np.testing.assert_allclose(affine_warp_backward(dy, m, (h, w), mode, order=0),
+                               affine_warp_backward_reference(dy, m, (h, w), mode, order=0), rtol=1e-6, atol=1e-6)
+    row = np.arange(4.0).reshape(1, 1, 4, 1)
+    half = np.array([[[1.0, 0, 0], [0, 1, 0.5]]])  # every column reads j + 0.5: rounds up
+    np.testing.assert_array_equal(affine_warp(row, half, "nearest", order=0)[0, 0, :, 0], [1, 2, 3, 3])
+    with pytest.raises(ValueError, match="order=0 is implemented"):
+        affine_warp(row, half, "constant", order=0)

@@ -23,6 +23,8 @@ def _all_layers(seed=1):
                                                                              seed=seed),
             RandomRotation(0.2, seed=seed), RandomRotation((-0.1, 0.3), "nearest", seed=seed),
             RandomRotation(0.5, "wrap", seed=seed), RandomZoom(0.3, seed=seed),
+            RandomRotation(0.2, "constant", "nearest", seed=seed), RandomTranslation(0.3, 0.3, interpolation="nearest",
+                                                                                    seed=seed),
             RandomZoom((-0.5, 0.2), (0.1, 0.4), "constant", seed=seed), RandomContrast(0.5, seed=seed),
             RandomContrast((0.2, 0.6), value_range=(0, 1), seed=seed)]
 
@@ -130,8 +132,8 @@ def test_bad_arguments_are_named():
         RandomFlip("diagonal")
     with pytest.raises(ValueError, match="fill_mode must be one of"):
         RandomRotation(0.1, fill_mode="mirror")
-    with pytest.raises(NotImplementedError, match="bilinear"):
-        RandomZoom(0.1, interpolation="nearest")
+    with pytest.raises(ValueError, match="interpolation must be one of"):
+        RandomZoom(0.1, interpolation="bicubic")
     with pytest.raises(ValueError, match=r"range \[-1, 1\]"):
         RandomRotation(1.5)
     with pytest.raises(ValueError, match=r"range \(-1, 1\]"):
