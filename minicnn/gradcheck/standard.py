@@ -6,6 +6,11 @@ from .checks import check_layer, describe
 def standard_checks():
     """The configurations ``minicnn gradcheck`` runs: (layer, input shape, batch, training)."""
     cases = []
+    # the random preprocessing layers: the drawn transform is replayed each evaluation (_Frozen);
+    # RandomContrast's clip range is widened so no input sits on its kink
+    cases += [(L.RandomFlip(seed=1), (4, 5, 2), 2, True), (L.RandomTranslation(0.3, 0.2, seed=1), (5, 4, 2), 2, True),
+              (L.RandomRotation(0.2, seed=1), (5, 4, 2), 2, True), (L.RandomZoom(0.3, seed=1), (5, 4, 2), 2, True),
+              (L.RandomContrast(0.5, value_range=(-1e3, 1e3), seed=1), (5, 4, 2), 2, True)]
     for stride in (1, 2, 3):
         for padding in ("valid", "same"):
             for kernel in ((3, 3), (2, 2), (3, 2), (1, 1)):

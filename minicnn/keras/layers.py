@@ -7,6 +7,7 @@ is accepted; one minicnn does not implement (``dilation_rate != 1``, ``beta_regu
 ``activation="softsign"``, ``data_format="channels_first"``, ...) raises NotImplementedError naming
 it and the nearest supported alternative.
 """
+import inspect
 import warnings
 
 from .. import layers as _core
@@ -25,7 +26,8 @@ __all__ = ["Input", "InputLayer", "Conv2D", "MaxPooling2D", "MaxPool2D", "Averag
            "Flatten", "Dropout", "BatchNormalization", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
            "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Reshape", "Permute", "Rescaling", "SpatialDropout2D",
            "GaussianNoise", "Add", "Subtract", "Multiply", "Average", "Maximum", "Concatenate", "add", "subtract",
-           "multiply", "average", "maximum", "concatenate", "Convolution2D",
+           "multiply", "average", "maximum", "concatenate", "RandomFlip", "RandomTranslation",
+           "RandomRotation", "RandomZoom", "RandomContrast", "Convolution2D",
            "Layer", "KerasTensor"]
 
 Layer = _core.Layer
@@ -312,6 +314,31 @@ def _functional(cls):
 
 add, subtract, multiply, average, maximum, concatenate = (_functional(c) for c in (Add, Subtract, Multiply, Average,
                                                                                    Maximum, Concatenate))
+
+
+def _random_image_layer(core_class):
+    """Keras 3's random preprocessing layer: Keras's arguments (plus ``data_format``); called
+    eagerly without ``training`` it augments, as Keras's ``call(data, training=True)`` does."""
+    _own_arguments = set(inspect.signature(core_class.__init__).parameters) - {"self", "kwargs"}
+
+    class RandomImageLayer(KerasLayer, core_class):
+        def __init__(self, *args, data_format=None, **kwargs):
+            check_data_format(core_class.__name__, data_format)
+            own = {k: kwargs.pop(k) for k in list(kwargs) if k in _own_arguments}
+            super().__init__(*args, **own, **check_layer_kwargs(core_class.__name__, kwargs))
+
+        def __call__(self, inputs, training=None, **kwargs):
+            return super().__call__(inputs, training=True if training is None else training, **kwargs)
+    RandomImageLayer.__name__ = RandomImageLayer.__qualname__ = core_class.__name__
+    RandomImageLayer.__doc__ = core_class.__doc__
+    return RandomImageLayer
+
+
+RandomFlip = _random_image_layer(_core.RandomFlip)
+RandomTranslation = _random_image_layer(_core.RandomTranslation)
+RandomRotation = _random_image_layer(_core.RandomRotation)
+RandomZoom = _random_image_layer(_core.RandomZoom)
+RandomContrast = _random_image_layer(_core.RandomContrast)
 _NEAREST = {
     "Conv1D": "use Conv2D", "Conv3D": "use Conv2D", "Conv2DTranspose": "use Conv2D",
     "SeparableConv2D": "use Conv2D", "DepthwiseConv2D": "use Conv2D",
@@ -322,11 +349,7 @@ _NEAREST = {
     "UnitNormalization": "use BatchNormalization",
     "GaussianDropout": "use GaussianNoise or Dropout", "AlphaDropout": "use Dropout",
     "Normalization": "standardize the arrays before fit (minicnn.data.Standardizer)",
-    "RandomFlip": "use preprocessing.image.ImageDataGenerator(horizontal_flip=True)",
-    "RandomTranslation": "use preprocessing.image.ImageDataGenerator(width_shift_range=..., height_shift_range=...)",
-    "RandomCrop": "use preprocessing.image.ImageDataGenerator(width_shift_range=..., height_shift_range=...)",
-    "RandomRotation": "use preprocessing.image.ImageDataGenerator(width_shift_range=..., horizontal_flip=True)",
-    "RandomZoom": "use preprocessing.image.ImageDataGenerator(width_shift_range=..., height_shift_range=...)",
+    "RandomCrop": "use RandomTranslation or preprocessing.image.ImageDataGenerator(width_shift_range=...)",
     "Dot": "use Multiply then a Dense layer", "Minimum": "use Maximum on negated branches",
     "Lambda": "use the built-in layers (custom computations are not supported)",
     "Embedding": "minicnn builds image CNNs: use Conv2D and Dense", "LSTM": "minicnn builds image CNNs: use Conv2D",

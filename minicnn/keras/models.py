@@ -22,6 +22,7 @@ from ..models import Model as _CoreModel
 from ..models import MODEL_CLASSES
 from ..models.training import flat_metrics
 from ..models import Sequential as _CoreSequential
+from ..data.image_folder import ImageDataset
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _optimizers
@@ -151,11 +152,16 @@ class Model(Keras2Model, _CoreModel):
         """Keras's fit on arrays or on a generator of batches (``ImageDataGenerator.flow``)."""
         _refuse_extras("fit", class_weight=(class_weight, None, "balance the classes in the data"),
                        sample_weight=(sample_weight, None, "repeat or drop samples in the data"),
-                       validation_steps=(validation_steps, None, "pass validation_data as arrays (x_val, y_val)"),
                        validation_batch_size=(validation_batch_size, None, "batch_size is used for validation too"),
                        validation_freq=(validation_freq, 1, "validate every epoch (validation_freq=1)"))
         if isinstance(x, tuple) and y is None and len(x) == 2:
             x, y = x
+        if _is_dataset(validation_data):
+            validation_data = _dataset_arrays(validation_data)
+        elif hasattr(validation_data, "__next__"):  # a generator (flow_from_directory): its batches, drawn once
+            validation_data = _draw_batches(validation_data, validation_steps)[:2]
+        elif validation_steps is not None:
+            raise not_implemented("validation_steps with array validation_data", "validate on all the arrays")
         if validation_data is not None and not isinstance(validation_data, (tuple, list)):
             raise not_implemented("validation_data as a generator or dataset", "pass arrays (x_val, y_val)")
         if validation_data is not None and len(validation_data) == 3:
@@ -203,7 +209,9 @@ class Model(Keras2Model, _CoreModel):
                  callbacks=None, return_dict=False):
         """``[loss, accuracy]`` (the loss alone without metrics); a dict with ``return_dict=True``."""
         _refuse_extras("evaluate", sample_weight=(sample_weight, None, "evaluate without sample weights"))
-        if y is None and x is not None and not isinstance(x, np.ndarray) and hasattr(x, "__next__"):
+        if y is None and _is_dataset(x):
+            x, y = _dataset_arrays(x)
+        elif y is None and x is not None and not isinstance(x, np.ndarray) and hasattr(x, "__next__"):
             x, y, batch_size = _draw_batches(x, steps)
         result = super().evaluate(x, y, batch_size=32 if batch_size is None else batch_size,
                                   verbose=_verbose(verbose), callbacks=callbacks)
@@ -217,6 +225,8 @@ class Model(Keras2Model, _CoreModel):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         require_default("predict", "steps", steps, None, "predict on arrays, all of them")
         batch_size = 32 if batch_size is None else int(batch_size)
+        if _is_dataset(x):
+            x = _dataset_arrays(x, labels=False)
         return super().predict(x, batch_size=batch_size, callbacks=callbacks)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
@@ -282,6 +292,24 @@ class Sequential(Model, _CoreSequential):
               and len(input_shape) == len(self._declared_shape) + 1):
             input_shape = tuple(input_shape)[1:]
         return _CoreSequential.build(self, input_shape)
+
+
+def _is_dataset(x):
+    """A finite, re-iterable source of batches (``image_dataset_from_directory``'s ImageDataset)."""
+    return isinstance(x, ImageDataset)
+
+
+def _dataset_arrays(dataset, labels=True):
+    """One pass of a dataset as arrays: ``(x, y)``, or the images alone (labels dropped)."""
+    batches = list(dataset)
+    if not batches:
+        raise ValueError("the dataset yields no batches")
+    if not isinstance(batches[0], tuple):
+        if labels:
+            raise ValueError("the dataset yields images without labels (label_mode=None); labels are needed here")
+        return np.concatenate(batches)
+    images = np.concatenate([b[0] for b in batches])
+    return (images, np.concatenate([b[1] for b in batches])) if labels else images
 
 
 def _draw_batches(generator, steps):

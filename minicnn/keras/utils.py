@@ -1,5 +1,6 @@
 """``keras.utils``: ``to_categorical`` (also as ``np_utils.to_categorical``), ``set_random_seed``,
-``normalize`` and ``plot_model`` (drawn with matplotlib; no graphviz or pydot needed)."""
+``normalize``, ``image_dataset_from_directory`` and ``plot_model`` (drawn with matplotlib; no graphviz
+or pydot needed)."""
 import random
 import sys
 import types
@@ -7,11 +8,12 @@ import warnings
 
 import numpy as np
 
-from ..data import to_categorical
+from ..data import image_dataset_from_directory, to_categorical
 from ..rng import set_seed
 from ._compat import module_getattr, require_default
 
-__all__ = ["to_categorical", "set_random_seed", "normalize", "np_utils", "plot_model"]
+__all__ = ["to_categorical", "set_random_seed", "normalize", "np_utils", "plot_model",
+           "image_dataset_from_directory"]
 
 
 def set_random_seed(seed):
@@ -65,7 +67,6 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
 
 
 __getattr__ = module_getattr(__name__, {
-    "image_dataset_from_directory": "use minicnn.data.load_image_folder(path)",
     "load_img": "use minicnn.data.load_image_folder(path)",
     "img_to_array": "use numpy.asarray(image, dtype='float32')",
 }, "available: utils.to_categorical, utils.set_random_seed, utils.normalize")

@@ -10,6 +10,7 @@ from .merge import (Add, Average, Concatenate, Maximum, MergeLayer, Multiply, Su
 from .normalization import BatchNormalization
 from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPool2D,
                       MaxPooling2D)
+from .preprocessing import RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom
 from .reshaping import Cropping2D, Permute, Rescaling, Reshape, UpSampling2D, ZeroPadding2D
 
 __all__ = ["Layer", "Conv2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D",
@@ -17,7 +18,7 @@ __all__ = ["Layer", "Conv2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "
            "LeakyReLU", "PReLU", "ELU",
            "Dropout", "BatchNormalization", "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Reshape", "Permute",
            "Rescaling", "SpatialDropout2D", "GaussianNoise", "Add", "Subtract", "Multiply", "Average", "Maximum",
-           "Concatenate"]
+           "Concatenate", "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomContrast"]
 
 #: class name -> class, for rebuilding models from JSON
 LAYER_CLASSES = {name: globals()[name] for name in __all__ if name != "Layer"}

@@ -38,7 +38,7 @@ class BatchSource:
                 if not hasattr(x, "__len__"):
                     raise ValueError("steps_per_epoch is required for a generator without len()")
                 steps_per_epoch = len(x)
-            self.batches, self.n = iter(x), None
+            self.source, self.batches, self.n = x, iter(x), None
             self.steps = int(steps_per_epoch)
         else:
             self.x, self.y, self.n = x, y, n_samples(x)
@@ -52,7 +52,11 @@ class BatchSource:
         order = model.rng.permutation(self.n) if (self.n and self.shuffle) else None
         for step in range(self.steps):
             if self.generator:
-                xb, yb = next(self.batches)
+                try:
+                    xb, yb = next(self.batches)
+                except StopIteration:  # a finite re-iterable source (a Dataset): its next pass
+                    self.batches = iter(self.source)
+                    xb, yb = next(self.batches)
                 xb = model._check_x(xb)
                 model._check_finite(xb)
                 yield xb, model._check_y(yb, n_samples(xb))

@@ -79,7 +79,7 @@ def test_shift_ranges_follow_the_documented_rules():
         with pytest.raises(ValueError, match="width_shift_range must be a non-negative number"):
             ImageDataGenerator(width_shift_range=bad)
     with pytest.raises(ValueError, match="fill_mode must be one of"):
-        ImageDataGenerator(fill_mode="reflect")
+        ImageDataGenerator(fill_mode="mirror")
 
 
 def test_flip_probability_is_one_half():
@@ -163,3 +163,124 @@ def test_cifar_recipe_is_pad_crop_flip():
     out = gen.random_transform_batch(x)
     zero_rows = (out == 0).all(axis=(2, 3)).sum(axis=1)
     assert zero_rows.max() <= 4 and zero_rows.min() == 0
+
+
+# ----- the full Keras option set -------------------------------------------------------------
+from minicnn.data.augment import transform_matrices  # noqa: E402
+from minicnn.kernels.affine import affine_warp  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=image_batches, mode=st.sampled_from(["nearest", "constant"]), data=st.data())
+def test_whole_pixel_shortcut_equals_the_affine_warp(x, mode, data):
+    n, h, w, _ = x.shape
+    params = {"tx": data.draw(hnp.arrays(np.int64, n, elements=st.integers(-w - 1, w + 1))).astype(float),
+              "ty": data.draw(hnp.arrays(np.int64, n, elements=st.integers(-h - 1, h + 1))).astype(float),
+              "flip_horizontal": data.draw(hnp.arrays(np.bool_, n))}
+    gen = ImageDataGenerator(fill_mode=mode, cval=7.0)
+    shortcut = gen.apply_transform_batch(x, params)
+    warped = affine_warp(x, transform_matrices(params, h, w), mode, 7.0)
+    np.testing.assert_array_equal(shortcut, warped)
+
+
+def test_fill_modes_rotation_and_vertical_flip():
+    x = np.arange(4 * 4, dtype=np.float32).reshape(1, 4, 4, 1)
+    gen = ImageDataGenerator(fill_mode="constant", cval=-1)
+    quarter = gen.apply_transform_batch(x, {"theta": np.array([90.0])})[0, :, :, 0]
+    np.testing.assert_allclose(quarter, np.rot90(x[0, :, :, 0]), atol=1e-5)  # Keras turns counter-clockwise
+    flipped = gen.apply_transform_batch(x, {"flip_vertical": np.array([True])})
+    np.testing.assert_array_equal(flipped, x[:, ::-1])
+    for mode in FILL_MODES_ALL:
+        out = ImageDataGenerator(fill_mode=mode, cval=-1).apply_transform_batch(x, {"tx": np.array([1.5])})
+        assert out.shape == x.shape and np.isfinite(out).all()
+        # content moves left by 1.5 columns: column j reads column j + 1.5 (between two pixels)
+        np.testing.assert_allclose(out[0, :, :2, 0], (x[0, :, 1:3, 0] + x[0, :, 2:4, 0]) / 2)
+
+
+FILL_MODES_ALL = ("nearest", "constant", "reflect", "wrap")
+
+
+def test_zoom_range_and_every_option_is_drawn_within_its_range():
+    gen = ImageDataGenerator(0.1, 2, True, seed=0, rotation_range=30, shear_range=15, zoom_range=(0.8, 1.25),
+                             channel_shift_range=20, brightness_range=(0.5, 1.5), vertical_flip=True)
+    p = gen.get_random_transform_batch((10, 20, 3), 4000)
+    assert np.all(np.abs(p["theta"]) <= 30) and np.abs(p["theta"]).max() > 29
+    assert np.all(np.abs(p["shear"]) <= 15)
+    assert np.all((p["zx"] >= 0.8) & (p["zx"] <= 1.25)) and not np.array_equal(p["zx"], p["zy"])
+    assert np.all(np.abs(p["channel_shift_intensity"]) <= 20)
+    assert np.all((p["brightness"] >= 0.5) & (p["brightness"] <= 1.5))
+    assert sorted(set((-p["ty"]).tolist())) == [-2, -1, 0, 1, 2]  # whole pixels, rows
+    assert set(np.abs(p["tx"]).tolist()) <= {0.0, 1.0, 2.0}  # 0.1 * 20 columns, rounded
+    assert 1800 < p["flip_vertical"].sum() < 2200
+    assert ImageDataGenerator(zoom_range=0.3).zoom_range == [0.7, 1.3]
+    x = np.random.default_rng(0).integers(0, 256, (8, 10, 20, 3), dtype=np.uint8)
+    out = gen.random_transform_batch(x)
+    assert out.shape == x.shape and out.dtype == np.float32 and np.all((out >= 0) & (out <= 255))
+
+
+def test_channel_shift_and_brightness():
+    x = np.array([[[[10.0, 50.0, 30.0]], [[200.0, 100.0, 60.0]]]], dtype=np.float32)  # (1, 2, 1, 3)
+    gen = ImageDataGenerator()
+    shifted = gen.apply_transform_batch(x, {"channel_shift_intensity": 120.0})
+    np.testing.assert_array_equal(shifted[0, :, 0], [[130, 170, 150], [200, 200, 180]])  # clipped to the max
+    bright = gen.apply_transform_batch(x, {"brightness": 1.5})
+    np.testing.assert_array_equal(bright, np.minimum(np.trunc(x * np.float32(1.5)), 255))
+
+
+def test_brightness_matches_pillow():
+    from PIL import Image, ImageEnhance
+    x = np.random.default_rng(0).integers(0, 256, (1, 6, 7, 3)).astype(np.float32)
+    for b in (0.3, 0.77, 1.0, 1.6):
+        expected = np.asarray(ImageEnhance.Brightness(Image.fromarray(x[0].astype(np.uint8))).enhance(b))
+        got = ImageDataGenerator().apply_transform_batch(x, {"brightness": b})[0]
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_standardize_fit_and_the_keras_warnings():
+    rng = np.random.default_rng(0)
+    x = rng.normal(50, 10, (100, 4, 4, 3)).astype(np.float32)
+    with pytest.warns(UserWarning, match="overrides setting of `featurewise_center`"):
+        gen = ImageDataGenerator(featurewise_std_normalization=True, rescale=0.5)
+    with pytest.warns(UserWarning, match="hasn't been fit"):
+        gen.standardize(x[:2].copy())
+    gen.fit(x)
+    assert gen.mean.shape == (1, 1, 3) and gen.std.shape == (1, 1, 3)
+    out = gen.standardize(x.copy())
+    np.testing.assert_allclose(out.mean(axis=(0, 1, 2)), 0, atol=1e-4)
+    np.testing.assert_allclose(out.std(axis=(0, 1, 2)), 1, atol=1e-3)
+    sample = ImageDataGenerator(samplewise_center=True, samplewise_std_normalization=True).standardize(x.copy())
+    np.testing.assert_allclose(sample.mean(axis=(1, 2, 3)), 0, atol=1e-4)
+    calls = []
+    pre = ImageDataGenerator(preprocessing_function=lambda im: calls.append(im.shape) or im * 2, rescale=0.5)
+    np.testing.assert_allclose(pre.standardize(x[:3].copy()), x[:3])  # per image, before rescale
+    assert calls == [(4, 4, 3)] * 3
+    with pytest.raises(ValueError, match="must return an image of shape"):
+        ImageDataGenerator(preprocessing_function=lambda im: im[0]).standardize(x[:1].copy())
+
+
+def test_flow_subsets_labels_optional_and_sample_weights():
+    x = np.arange(10, dtype=np.float32).reshape(10, 1, 1, 1)
+    y = np.arange(10) % 2
+    gen = ImageDataGenerator(validation_split=0.3)
+    val = gen.flow(x, y, batch_size=10, shuffle=False, subset="validation")
+    train = gen.flow(x, y, batch_size=10, shuffle=False, subset="training")
+    assert next(val)[0][:, 0, 0, 0].tolist() == [0, 1, 2] and next(train)[0][:, 0, 0, 0].tolist() == list(range(3, 10))
+    assert next(gen.flow(x, batch_size=4, shuffle=False)).shape == (4, 1, 1, 1)  # no labels: images only
+    xb, yb, wb = next(gen.flow(x, y, batch_size=4, shuffle=False, sample_weight=np.arange(10) / 10))
+    assert wb.tolist() == [0, 0.1, 0.2, 0.3]
+    assert len(gen.flow(x, y, batch_size=4)) == 3 and len(gen.flow(x, batch_size=4)[2]) == 2
+    with pytest.raises(ValueError, match="validation_split"):
+        ImageDataGenerator().flow(x, y, subset="training")
+    with pytest.raises(ValueError, match="subset must be"):
+        gen.flow(x, y, subset="test")
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        ImageDataGenerator(validation_split=1.5)
+
+
+@pytest.mark.parametrize("bad,match", [
+    ({"zoom_range": (1, 2, 3)}, "zoom_range"), ({"brightness_range": 0.5}, "brightness_range"),
+    ({"rotation_range": -1}, "rotation_range"), ({"interpolation_order": 3}, "interpolation_order"),
+    ({"preprocessing_function": 3}, "callable"), ({"brightness_range": (2, 1)}, "lower <= upper")])
+def test_bad_options_are_named(bad, match):
+    with pytest.raises(ValueError, match=match):
+        ImageDataGenerator(**bad)
