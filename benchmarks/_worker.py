@@ -43,8 +43,6 @@ def load_data(model):
         (xtr, ytr), (xte, yte) = load_mnist()
         xtr, xte = xtr[..., None], xte[..., None]
     else:
-        if "MINICNN_DATA" not in os.environ and os.path.isdir("/tmp/cifar_data"):
-            os.environ["MINICNN_DATA"] = "/tmp/cifar_data"
         (xtr, ytr), (xte, yte), _ = load_cifar10(download=False)
     return (scale_images(xtr), ytr.astype(np.int64)), (scale_images(xte), yte.astype(np.int64))
 

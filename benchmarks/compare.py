@@ -15,7 +15,7 @@ them alike, and reports medians over ``--repeats``.
 * speed: each framework trains the seed model with its recipe (mnist: SGD(0.01, momentum 0.9),
   batch 32; cifar_small: Adam(1e-3), batch 32; cifar_bn: Adam(1e-3), batch 64) through its own
   training loop (``fit`` for minicnn and Keras, a plain loop for PyTorch) on the same real data
-  (MNIST built in; CIFAR-10 from ``$MINICNN_DATA``, default ``/tmp/cifar_data`` if it exists) for
+  (MNIST built in; CIFAR-10 from the data directory, ``$MINICNN_DATA`` or ``~/.cache/minicnn``) for
   ``--warmup + --steps`` steps; train samples/s is timed over the last ``--steps`` steps (from the end
   of the last warm-up batch to the end of the last batch). Then ``predict`` on ``--predict-samples``
   test images with batch ``--predict-batch`` (best of 2 after a warm-up call).
