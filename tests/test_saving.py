@@ -55,9 +55,9 @@ def test_save_load_round_trip_is_bit_identical_and_keeps_the_path(tmp_path, data
     x, y = data
     model = small_model()
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
-    path = tmp_path / "model.keras"
+    path = tmp_path / "model.ckpt"
     model.save(path, metadata={"class_names": ["a", "b", "c"]})
-    assert sorted(os.listdir(tmp_path)) == ["model.keras"]  # exact name, no ".npz" added, no temp left
+    assert sorted(os.listdir(tmp_path)) == ["model.ckpt"]  # exact name, no ".npz" added, no temp left
     loaded = minicnn.load_model(path)
     assert weights_equal(model, loaded)
     assert np.array_equal(model.predict(x), loaded.predict(x))
@@ -105,15 +105,15 @@ def test_save_weights_accepts_any_suffix_and_checks_the_architecture(tmp_path, d
     x, y = data
     model = small_model()
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
-    model.save_weights(tmp_path / "model.h5")
-    assert os.listdir(tmp_path) == ["model.h5"]
+    model.save_weights(tmp_path / "model.weights")
+    assert os.listdir(tmp_path) == ["model.weights"]
     fresh = small_model(compile=False)
-    fresh.load_weights(tmp_path / "model.h5")
+    fresh.load_weights(tmp_path / "model.weights")
     assert weights_equal(model, fresh)
     with pytest.raises(ValueError, match="architecture mismatch"):
-        small_model(units=4).load_weights(tmp_path / "model.h5")
+        small_model(units=4).load_weights(tmp_path / "model.weights")
     with pytest.raises(ValueError, match="weights only"):
-        minicnn.load_model(tmp_path / "model.h5")
+        minicnn.load_model(tmp_path / "model.weights")
 
 
 def test_json_round_trip_and_strict_keys():

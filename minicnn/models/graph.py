@@ -298,13 +298,14 @@ class Model(EpochLoop, Trainer, InputChecks):
     # ------------------------------------------------------------------ persistence (minicnn.saving)
     def save(self, path, metadata=None):
         """Architecture, weights, optimizer state, RNG state and ``metadata`` (default
-        ``self.metadata``) in one ``.npz`` file written atomically to exactly ``path``, whatever
-        its suffix. ``minicnn.load_model(path)`` restores it; see ``minicnn.saving``."""
+        ``self.metadata``) in one file written atomically to exactly ``path``: minicnn's ``.npz``
+        (any suffix but Keras's), or for ``.keras`` / ``.h5`` Keras's format (h5py needed; chains
+        only; see ``minicnn.keras_format``). ``minicnn.load_model(path)`` restores it."""
         from ..saving import save_model
         save_model(self, path, metadata)
 
     def save_weights(self, path):
-        """Weights only, to exactly ``path`` (any suffix: ``"model.h5"`` works; it is an npz inside)."""
+        """Weights only, to exactly ``path``: Keras's HDF5 weights for ``.weights.h5`` / ``.h5``, else an npz."""
         from ..saving import save_weights
         save_weights(self, path)
 

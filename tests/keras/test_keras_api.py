@@ -195,12 +195,12 @@ def test_save_and_load_delegate_to_minicnn(tmp_path):
     model = small_cnn(layers.Input((8, 8, 1)))
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x, y, verbose=0)
-    model.save_weights(tmp_path / "model.h5")
-    model.save(tmp_path / "model.keras")
+    model.save_weights(tmp_path / "model.weights.npz")
+    model.save(tmp_path / "model.npz")
     other = small_cnn(layers.Input((8, 8, 1)))
-    other.load_weights(tmp_path / "model.h5")
+    other.load_weights(tmp_path / "model.weights.npz")
     np.testing.assert_allclose(other.predict(x), model.predict(x), rtol=1e-6)
-    loaded = models.load_model(tmp_path / "model.keras")
+    loaded = models.load_model(tmp_path / "model.npz")
     assert isinstance(loaded, models.Sequential)
     assert list(loaded.fit(x, y, verbose=0).history) == ["accuracy", "loss"]
 
@@ -219,12 +219,12 @@ def test_callbacks_see_the_compiled_metric_name_and_build_takes_the_batch_axis(t
     model = small_cnn()
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["acc"])
     stop = keras.callbacks.EarlyStopping(monitor="val_acc", patience=0, verbose=1)
-    checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "{epoch:02d}-{val_acc:.2f}.h5"), monitor="val_acc",
+    checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "{epoch:02d}-{val_acc:.2f}.npz"), monitor="val_acc",
                                                  save_best_only=True, mode="max", verbose=1)
     history = model.fit(x, y, epochs=3, validation_split=0.25, verbose=0,
                         callbacks=[stop, checkpoint, keras.callbacks.ReduceLROnPlateau(monitor="loss")])
     assert sorted(history.history) == ["acc", "learning_rate", "loss", "val_acc", "val_loss"]
-    assert list(tmp_path.glob("01-*.h5"))
+    assert list(tmp_path.glob("01-*.npz"))
     built = models.Sequential([layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(10)])
     built.build((None, 8, 8, 1))
     assert built.output_shape == (10,)
