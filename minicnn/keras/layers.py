@@ -339,6 +339,8 @@ RandomTranslation = _random_image_layer(_core.RandomTranslation)
 RandomRotation = _random_image_layer(_core.RandomRotation)
 RandomZoom = _random_image_layer(_core.RandomZoom)
 RandomContrast = _random_image_layer(_core.RandomContrast)
+
+
 _NEAREST = {
     "Conv1D": "use Conv2D", "Conv3D": "use Conv2D", "Conv2DTranspose": "use Conv2D",
     "SeparableConv2D": "use Conv2D", "DepthwiseConv2D": "use Conv2D",
