@@ -190,12 +190,14 @@ class Model(Keras2Model, _CoreModel):
         return renamed
 
     def _keras_logs(self, logs):
-        """minicnn's epoch logs renamed and ordered as Keras's: the metrics in compile order, loss, then
-        their val_ versions (with several outputs: loss and the per-output keys, then their val_ versions)."""
+        """minicnn's epoch logs renamed and ordered as Keras's: loss and the metrics sorted by name, then
+        their val_ versions sorted (with several outputs: loss and the per-output keys, then their val_ versions)."""
         if self._multi_output:
             return {k: v for k, v in logs.items() if k != "learning_rate"}
-        keys = [prefix + key for prefix in ("", "val_") for key in self.metric_keys() + ["loss"]]
-        return self._rename_logs({key: logs[key] for key in keys if key in logs})
+        renamed = self._rename_logs({key: logs[key] for key in logs
+                                     if key.removeprefix("val_") in self.metric_keys() + ["loss"]})
+        train = sorted(k for k in renamed if not k.startswith("val_"))
+        return {key: renamed[key] for key in train + sorted(k for k in renamed if k.startswith("val_"))}
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
