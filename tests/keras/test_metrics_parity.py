@@ -76,3 +76,14 @@ def test_fit_history_keys_and_evaluate_list_as_keras():
         results.append((listed, list(history)))
     assert results[0][1] == results[1][1]
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-5, abs=1e-6)  # loss, then compile order
+
+
+def test_keras_files_keep_the_metrics(tmp_path):
+    pytest.importorskip("h5py", reason="Keras files need h5py: pip install minicnn[keras-files]")
+    y = np.eye(5, dtype=np.float32)[RNG.integers(0, 5, 50)]
+    ours = models.Sequential([Input((6,)), layers.Dense(5, activation="softmax")])
+    ours.compile("sgd", "categorical_crossentropy", metrics=["acc", "mae", metrics.TopKCategoricalAccuracy(k=3, name="top3")])
+    expected = ours.evaluate(X, y, verbose=0, return_dict=True)
+    ours.save(tmp_path / "m.keras")
+    check(models.load_model(tmp_path / "m.keras").evaluate(X, y, verbose=0, return_dict=True), expected)
+    check(expected, keras.models.load_model(tmp_path / "m.keras").evaluate(X, y, verbose=0, return_dict=True))
