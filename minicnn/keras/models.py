@@ -24,7 +24,6 @@ from ..models.training import flat_metrics
 from ..models import Sequential as _CoreSequential
 from ..data.image_folder import ImageDataset
 from . import losses as _losses
-from . import metrics as _metrics
 from . import optimizers as _optimizers
 from ._compat import module_getattr, not_implemented, require_default
 from ._keras2 import Keras2Model

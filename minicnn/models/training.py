@@ -26,7 +26,6 @@ from ..checks import positive_int
 from .checks import as_list, n_samples, take
 
 
-
 class Trainer:
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer, loss, metrics=("accuracy",), loss_weights=None):
