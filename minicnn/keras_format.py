@@ -161,12 +161,47 @@ def compile_config(model):
                 "config": {"name": config["name"], **changed}}
     else:
         loss = config["name"]
-    metric = getattr(model, "_metric_name", None) or "accuracy"
     return {"optimizer": {"module": "keras.optimizers", "class_name": type(model.optimizer).__name__,
                           "config": {"name": type(model.optimizer).__name__.lower(), **optimizer},
                           "registered_name": None},
-            "loss": loss, "loss_weights": None, "metrics": [metric] if model.metrics else None,
+            "loss": loss, "loss_weights": None, "metrics": _keras_metrics(model),
             "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+
+def _keras_metrics(model):
+    """``compile_config``'s metrics: Keras's names, and Keras's serialized metric objects where a
+    metric has arguments or a name of its own (``TopKCategoricalAccuracy(k=3)``)."""
+    from .keras import metrics as keras_metrics
+    if not model.metrics:
+        return None
+    entries = model.metrics if not model._multi_output else model.metrics[0]
+    out = []
+    for entry in entries:
+        if isinstance(entry, str):
+            out.append(getattr(model, "_metric_name", None) or "accuracy" if entry == "accuracy" else entry)
+            continue
+        cls = next((c for c in vars(keras_metrics).values() if isinstance(c, type)
+                    and issubclass(c, keras_metrics._Metric) and c.metric == entry["metric"]), None)
+        if cls is None or cls is keras_metrics.Accuracy:
+            out.append(entry["metric"])
+            continue
+        config = {"name": entry["name"], "dtype": "float32",
+                  **{k: v for k, v in entry.items() if k not in ("metric", "name")}}
+        out.append({"module": "keras.metrics", "class_name": cls.__name__, "config": config,
+                    "registered_name": None})
+    return out
+
+
+def _metric_from_keras(m):
+    """A metric of a Keras ``compile_config``: a minicnn.keras.metrics object for the classes minicnn has,
+    else the name (tf.keras 2's ``MeanMetricWrapper`` entries carry it in their config)."""
+    from .keras import metrics as keras_metrics
+    if not isinstance(m, dict):
+        return m
+    cls = vars(keras_metrics).get(_keras_class(m)) if "class_name" in m else None
+    if isinstance(cls, type) and issubclass(cls, keras_metrics._Metric) and cls is not keras_metrics.Accuracy:
+        return cls(**m.get("config", {}))
+    return m.get("config", {}).get("name", m.get("class_name"))
 
 
 #: keys tf.keras 2.x wrote into optimizer and loss configs, with the values that mean "as Keras 3 does"
@@ -205,8 +240,7 @@ def compile_from_keras(model, config, path):
         loss = config.get("loss")
         if isinstance(loss, dict):
             loss = getattr(losses, _keras_class(loss))(**_without_keras2_keys(loss.get("config", {})))
-        metrics = [m.get("config", {}).get("name", m.get("class_name")) if isinstance(m, dict) else m
-                   for m in _flatten(config.get("metrics") or [])]
+        metrics = [_metric_from_keras(m) for m in _flatten(config.get("metrics") or [])]
         model.compile(optimizer=opt, loss=loss, metrics=metrics or None)
     except (NotImplementedError, ValueError, TypeError, KeyError) as err:
         warnings.warn(f"{path}: the model is returned uncompiled, its compile settings could not be restored "

@@ -181,6 +181,131 @@ def count_correct(outputs: np.ndarray, y) -> float:
     return float(np.count_nonzero(predicted == y.argmax(axis=-1)))
 
 
+def _targets_like(outputs: np.ndarray, y, metric: str) -> np.ndarray:
+    """``y`` with the shape of ``outputs`` (Keras's ``squeeze_or_expand_to_same_rank``): labels (N,) for
+    outputs (N, 1) gain the last axis, targets (N, 1) for outputs (N,) lose it; other shapes must match."""
+    y = np.asarray(y)
+    if y.ndim == outputs.ndim - 1 and outputs.shape[-1] == 1:
+        y = y[..., None]
+    elif outputs.ndim == y.ndim - 1 and y.shape[-1] == 1:
+        y = y[..., 0]
+    if y.shape != outputs.shape:
+        raise ValueError(f"metric {metric!r}: expected targets of the output's shape {outputs.shape}, "
+                         f"received shape {y.shape}")
+    return y
+
+
+def _one_hot_labels(outputs: np.ndarray, y, metric: str) -> np.ndarray:
+    """The labels ``argmax(y)`` of one-hot targets of the output's shape."""
+    return _targets_like(outputs, y, metric).argmax(axis=-1)
+
+
+def _sparse_labels(outputs: np.ndarray, y, metric: str) -> np.ndarray:
+    """Integer labels (N,) or (N, 1) as an array of the shape of ``argmax(outputs)``."""
+    y = np.asarray(y)
+    if y.size != outputs.size // outputs.shape[-1]:
+        raise ValueError(f"metric {metric!r}: expected one integer label per sample for outputs of shape "
+                         f"{outputs.shape}, received targets of shape {y.shape}")
+    return y.reshape(outputs.shape[:-1])
+
+
+def _sample_sum(values: np.ndarray) -> float:
+    """The sum over samples of each sample's mean over its other axes (Keras's Mean metrics)."""
+    values = np.asarray(values, dtype=np.float64)
+    return float(values.reshape(values.shape[0], -1).mean(axis=1).sum()) if values.ndim > 1 else float(values.sum())
+
+
+def binary_accuracy_sum(outputs: np.ndarray, y, threshold: float = 0.5) -> float:
+    """``sum_n mean_j [y_nj == (out_nj > threshold)]`` over a batch (Keras's ``binary_accuracy``)."""
+    return _sample_sum(_targets_like(outputs, y, "binary_accuracy") == (outputs > threshold))
+
+
+def categorical_accuracy_sum(outputs: np.ndarray, y) -> float:
+    """``sum_n [argmax out_n == argmax y_n]``: one-hot targets (Keras's ``categorical_accuracy``)."""
+    return float(np.count_nonzero(outputs.argmax(axis=-1) == _one_hot_labels(outputs, y, "categorical_accuracy")))
+
+
+def sparse_categorical_accuracy_sum(outputs: np.ndarray, y) -> float:
+    """``sum_n [argmax out_n == y_n]``: integer labels (N,) or (N, 1) (``sparse_categorical_accuracy``)."""
+    labels = _sparse_labels(outputs, y, "sparse_categorical_accuracy")
+    return float(np.count_nonzero(outputs.argmax(axis=-1) == labels))
+
+
+def _in_top_k_sum(outputs: np.ndarray, labels: np.ndarray, k: int) -> float:
+    """TensorFlow's ``in_top_k``: fewer than ``k`` classes score strictly higher than the label's
+    finite score."""
+    scores = outputs.reshape(-1, outputs.shape[-1])
+    target = scores[np.arange(scores.shape[0]), labels.reshape(-1).astype(np.int64)]
+    higher = (scores > target[:, None]).sum(axis=1)
+    return float(np.count_nonzero((higher < k) & np.isfinite(target)))
+
+
+def top_k_categorical_accuracy_sum(outputs: np.ndarray, y, k: int = 5) -> float:
+    """The batch's count of one-hot targets among the ``k`` highest scores (``top_k_categorical_accuracy``)."""
+    return _in_top_k_sum(outputs, _one_hot_labels(outputs, y, "top_k_categorical_accuracy"), k)
+
+
+def sparse_top_k_categorical_accuracy_sum(outputs: np.ndarray, y, k: int = 5) -> float:
+    """The batch's count of integer labels among the ``k`` highest scores."""
+    return _in_top_k_sum(outputs, _sparse_labels(outputs, y, "sparse_top_k_categorical_accuracy"), k)
+
+
+def absolute_error_sum(outputs: np.ndarray, y) -> float:
+    """``sum_n mean_j |y_nj - out_nj|`` (Keras's ``mean_absolute_error`` metric, before dividing by N)."""
+    return _sample_sum(np.abs(_targets_like(outputs, y, "mean_absolute_error") - outputs.astype(np.float64)))
+
+
+def squared_error_sum(outputs: np.ndarray, y) -> float:
+    """``sum_n mean_j (y_nj - out_nj)^2`` (Keras's ``mean_squared_error`` metric, before dividing by N)."""
+    return _sample_sum((_targets_like(outputs, y, "mean_squared_error") - outputs.astype(np.float64)) ** 2)
+
+
+#: ``compile(metrics=[...])``'s names: Keras's metric -> (per-batch sum over samples, default arguments).
+#: ``fit``/``evaluate`` add the sums over an epoch and divide by the samples seen (Keras's Mean metrics).
+BATCH_METRICS = {
+    "accuracy": (count_correct, {}),
+    "binary_accuracy": (binary_accuracy_sum, {"threshold": 0.5}),
+    "categorical_accuracy": (categorical_accuracy_sum, {}),
+    "sparse_categorical_accuracy": (sparse_categorical_accuracy_sum, {}),
+    "top_k_categorical_accuracy": (top_k_categorical_accuracy_sum, {"k": 5}),
+    "sparse_top_k_categorical_accuracy": (sparse_top_k_categorical_accuracy_sum, {"k": 5}),
+    "mean_absolute_error": (absolute_error_sum, {}),
+    "mean_squared_error": (squared_error_sum, {}),
+}
+ALIASES = {"acc": "accuracy", "mae": "mean_absolute_error", "mse": "mean_squared_error"}
+
+
+def metric_spec(entry) -> dict:
+    """``{"metric": Keras's function name, "name": the log key, **arguments}`` for one entry of
+    ``compile(metrics=...)``: a name (``"mae"`` logs as ``mae``, as Keras; ``"acc"`` as ``accuracy``,
+    minicnn's key for the accuracy of Keras's shape rule), an object with ``metric_spec()`` (the
+    ``minicnn.keras.metrics`` classes) or a spec dict (what saved files hold)."""
+    given = entry
+    if hasattr(entry, "metric_spec"):
+        entry = entry.metric_spec()
+    if isinstance(entry, str):
+        entry = {"metric": ALIASES.get(entry, entry), "name": "accuracy" if entry == "acc" else entry}
+    supported = sorted(set(BATCH_METRICS) | set(ALIASES))
+    if not isinstance(entry, dict) or entry.get("metric") not in BATCH_METRICS:
+        shown = getattr(given, "__name__", given)
+        raise ValueError(f"unsupported metric {shown!r}; supported: {', '.join(supported)} "
+                         "(and the minicnn.keras.metrics classes; compute others after predict with minicnn.metrics)")
+    defaults = BATCH_METRICS[entry["metric"]][1]
+    unknown = set(entry) - {"metric", "name"} - set(defaults)
+    if unknown:
+        raise ValueError(f"metric {entry['metric']!r}: unknown arguments {sorted(unknown)}; it takes {sorted(defaults)}")
+    if "k" in entry and (isinstance(entry["k"], bool) or not isinstance(entry["k"], (int, np.integer)) or entry["k"] < 1):
+        raise ValueError(f"metric {entry['metric']!r}: k must be a positive int, received {entry['k']!r}")
+    return {"metric": entry["metric"], "name": str(entry.get("name") or entry["metric"]),
+            **{key: entry.get(key, value) for key, value in defaults.items()}}
+
+
+def batch_metric_sum(spec: dict, outputs: np.ndarray, y) -> float:
+    """One metric's per-batch sum over samples (``spec`` from :func:`metric_spec`)."""
+    function = BATCH_METRICS[spec["metric"]][0]
+    return function(outputs, y, **{k: v for k, v in spec.items() if k not in ("metric", "name")})
+
+
 def top_k_accuracy(y_true, y_score, k: int = 5) -> float:
     """Fraction of samples whose true label is among the ``k`` highest scores.
 
@@ -207,10 +332,7 @@ def top_k_accuracy(y_true, y_score, k: int = 5) -> float:
         raise ValueError(f"y_score: expected scores of shape (N, K), received {_describe(s)}")
     _check_scores(s, "y_score")
     t, _, _ = _paired_labels(y_true, s)
-    target = s[np.arange(s.shape[0]), t]
-    higher = (s > target[:, None]).sum(axis=1)
-    hits = (higher < k) & np.isfinite(target)
-    return float(np.mean(hits))
+    return _in_top_k_sum(s, t, k) / s.shape[0]
 
 
 def confusion_matrix(y_true, y_pred, num_classes: int | None = None, normalize: str | None = None) -> np.ndarray:

@@ -153,8 +153,8 @@ def test_bad_labels_and_nan_inputs_are_rejected():
 
 def test_compile_errors():
     model = small_model()
-    with pytest.raises(ValueError, match="unsupported metric 'mae'"):
-        model.compile("sgd", "sparse_categorical_crossentropy", metrics=["mae"])
+    with pytest.raises(ValueError, match="unsupported metric 'precision'; supported: acc, accuracy, binary_accuracy"):
+        model.compile("sgd", "sparse_categorical_crossentropy", metrics=["precision"])
     fresh = minicnn.Sequential([Dense(2, input_shape=(3,))])
     with pytest.raises(RuntimeError, match="compile"):
         fresh.fit(np.zeros((2, 3)), np.zeros(2, int), verbose=0)

@@ -24,7 +24,6 @@ from ..models.training import flat_metrics
 from ..models import Sequential as _CoreSequential
 from ..data.image_folder import ImageDataset
 from . import losses as _losses
-from . import metrics as _metrics
 from . import optimizers as _optimizers
 from ._compat import module_getattr, not_implemented, require_default
 from ._keras2 import Keras2Model
@@ -108,14 +107,11 @@ class Model(Keras2Model, _CoreModel):
             loss = [_losses.get(v) for v in loss]
         else:
             loss = _losses.get(loss)
-        if self._multi_output:  # per output ({'name': ['accuracy']}): minicnn tracks it on every output
-            names = ["accuracy"] if _metrics.metric_names(sorted(set(flat_metrics(metrics)))) else []
-        else:
-            names = _metrics.metric_names(metrics)
-        super().compile(_optimizers.get(optimizer), loss, metrics=["accuracy"] if names else [],
+        super().compile(_optimizers.get(optimizer), loss, metrics=[] if metrics is None else metrics,
                         loss_weights=loss_weights)
-        self._metric_name = names[0] if names else None
-        if names:  # kept in saved files, so History keys survive load_model
+        # 'acc' is logged as minicnn's 'accuracy' and renamed back here (_rename_logs)
+        self._metric_name = "acc" if "acc" in flat_metrics(metrics) else None
+        if self._metric_name:  # kept in saved files, so History keys survive load_model
             self.metadata["keras_metric_name"] = self._metric_name
         else:
             self.metadata.pop("keras_metric_name", None)
@@ -124,9 +120,8 @@ class Model(Keras2Model, _CoreModel):
     @property
     def metrics_names(self):
         if self._multi_output:
-            names = self.output_names
-            return ["loss"] + [f"{n}_loss" for n in names] + ([f"{n}_accuracy" for n in names] if self.metrics else [])
-        return ["loss"] + ([self._metric_name] if self._metric_name else [])
+            return ["loss"] + [f"{n}_loss" for n in self.output_names] + self.metric_keys()
+        return list(self._rename_logs({key: None for key in ["loss"] + self.metric_keys()}))
 
     @property
     def weights(self):
@@ -179,8 +174,8 @@ class Model(Keras2Model, _CoreModel):
         return history
 
     def _rename_logs(self, logs):
-        """A batch's or epoch's logs with the accuracy keys under the metric name the user compiled
-        with (``acc``, ``sparse_categorical_accuracy``...), so callbacks can monitor those names."""
+        """A batch's or epoch's logs with the accuracy keys under the name the user compiled with
+        (``acc``), so callbacks can monitor those names."""
         if logs is not None and "learning_rate" in logs:  # Keras logs it only when an LR callback sets it
             logs = {k: v for k, v in logs.items() if k != "learning_rate"}
         if logs is None or not self._metric_name or self._metric_name == "accuracy":
@@ -194,20 +189,19 @@ class Model(Keras2Model, _CoreModel):
         return renamed
 
     def _keras_logs(self, logs):
-        """minicnn's epoch logs renamed and ordered as Keras's: accuracy, loss, val_accuracy, val_loss
-        (with several outputs: loss and the per-output keys, then their val_ versions)."""
+        """minicnn's epoch logs renamed and ordered as Keras's: loss and the metrics sorted by name, then
+        their val_ versions sorted (with several outputs: loss and the per-output keys, then their val_ versions)."""
         if self._multi_output:
             return {k: v for k, v in logs.items() if k != "learning_rate"}
-        keys = []
-        for prefix in ("", "val_"):
-            if self._metric_name:
-                keys.append((prefix + self._metric_name, prefix + "accuracy"))
-            keys.append((prefix + "loss", prefix + "loss"))
-        return {keras_key: logs[key] for keras_key, key in keys if key in logs}
+        renamed = self._rename_logs({key: logs[key] for key in logs
+                                     if key.removeprefix("val_") in self.metric_keys() + ["loss"]})
+        train = sorted(k for k in renamed if not k.startswith("val_"))
+        return {key: renamed[key] for key in train + sorted(k for k in renamed if k.startswith("val_"))}
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
-        """``[loss, accuracy]`` (the loss alone without metrics); a dict with ``return_dict=True``."""
+        """``[loss, metrics in compile order...]`` (the loss alone without metrics); a dict with
+        ``return_dict=True``."""
         _refuse_extras("evaluate", sample_weight=(sample_weight, None, "evaluate without sample weights"))
         if y is None and _is_dataset(x):
             x, y = _dataset_arrays(x)
@@ -220,7 +214,7 @@ class Model(Keras2Model, _CoreModel):
         values = result if isinstance(result, list) else [result]
         if self._multi_output:
             return dict(zip(self.metrics_names, values))
-        return self._keras_logs(dict(zip(["loss", "accuracy"], values)))
+        return self._keras_logs(dict(zip(["loss"] + self.metric_keys(), values)))
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         require_default("predict", "steps", steps, None, "predict on arrays, all of them")

@@ -25,8 +25,6 @@ from ..callbacks import callback_list
 from ..checks import positive_int
 from .checks import as_list, n_samples, take
 
-ACCURACY_NAMES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy")
-
 
 class Trainer:
     # ------------------------------------------------------------------ compile
@@ -34,7 +32,9 @@ class Trainer:
         """``loss``: one loss, or for a model with several outputs one per output (a list, or a dict
         keyed by output name, Keras's ``{'name': loss}``); ``loss_weights`` likewise: the training
         loss is ``sum_k loss_weights[k] * loss_k``. ``metrics=['accuracy']`` (or per output,
-        ``{'name': ['accuracy']}``) tracks the accuracy of every output."""
+        ``{'name': ['accuracy']}``) tracks the accuracy of every output; any of Keras's names in
+        ``minicnn.metrics.BATCH_METRICS`` (``binary_accuracy``, ``top_k_categorical_accuracy``, ``mae``,
+        ``mse``...) or a ``minicnn.keras.metrics`` object, several at once, each logged under its name."""
         self.optimizer = optimizers_module.get(optimizer)
         names = self.output_names if self._multi_output else None
         if names is None:
@@ -51,13 +51,16 @@ class Trainer:
                 raise ValueError(f"{loss_object.name} with reduction='none' gives one loss per sample, which "
                                  "training cannot minimise; use reduction='sum_over_batch_size' (the default) "
                                  "or 'sum'")
-        metrics = flat_metrics(metrics)
-        for m in metrics:
-            if m not in ACCURACY_NAMES:
-                raise ValueError(f"unsupported metric {m!r}; minicnn tracks 'accuracy' "
-                                 "(use minicnn.metrics for others after predict)")
-        self.metrics = ["accuracy"] if metrics else []
+        # JSON, as saved files keep it: names where they say it all ('accuracy', 'mae'), else spec dicts
+        # (TopKCategoricalAccuracy(k=3)); with several outputs one list per output
+        specs = [[_compact(spec) for spec in output] for output in metric_specs(metrics, names)]
+        self.metrics = specs[0] if names is None else (specs if any(specs) else [])
         return self
+
+    @property
+    def _metric_specs(self):
+        """One list of metric specs (``minicnn.metrics.metric_spec``) per output."""
+        return metric_specs(self.metrics, self.output_names if self._multi_output else None)
 
     # ------------------------------------------------------------------ the output head
     def _losses(self):
@@ -145,23 +148,30 @@ class Trainer:
 
     # ------------------------------------------------------------------ one batch
     def _correct(self, out, y):
-        """The batch's count of correct predictions; with several outputs the array
-        ``[correct_1 .. correct_K, n L_1 .. n L_K]`` (per-output counts and summed losses)."""
+        """The batch's metric sums over samples: ``[sum_1 .. sum_M]`` for the compiled metrics (in
+        order); with several outputs each output's sums, then ``[n L_1 .. n L_K]`` (summed losses)."""
+        outs, ys = (out, y) if self._multi_output else ([out], [y])
+        sums = [metrics_module.batch_metric_sum(spec, o, yk)
+                for o, yk, specs in zip(outs, ys, self._metric_specs) for spec in specs]
+        if self._multi_output:
+            sums += [n_samples(out) * v for v in self._output_losses]
+        return np.array(sums, dtype=np.float64)
+
+    def metric_keys(self):
+        """The metrics' log keys in compile order (Keras's: the name given, ``<output>_<name>`` with
+        several outputs)."""
         if not self._multi_output:
-            return metrics_module.count_correct(out, y)
-        counts = [metrics_module.count_correct(o, yk) for o, yk in zip(out, y)]
-        n = n_samples(out)
-        return np.array(counts + [n * v for v in self._output_losses], dtype=np.float64)
+            return [spec["name"] for spec in self._metric_specs[0]]
+        return [f"{name}_{spec['name']}" for name, specs in zip(self.output_names, self._metric_specs)
+                for spec in specs]
 
     def _metric_logs(self, correct, seen):
-        """The logs of ``correct`` (summed over batches, see ``_correct``) over ``seen`` samples:
-        ``accuracy``; with several outputs ``<output>_loss`` and ``<output>_accuracy`` (Keras's keys)."""
-        if not self._multi_output:
-            return {"accuracy": correct / seen} if self.metrics else {}
-        names, k = self.output_names, len(self._outputs)
-        logs = {f"{name}_loss": float(correct[k + i] / seen) for i, name in enumerate(names)}
-        if self.metrics:
-            logs.update({f"{name}_accuracy": float(correct[i] / seen) for i, name in enumerate(names)})
+        """The logs of ``correct`` (summed over batches, see ``_correct``) over ``seen`` samples: each
+        metric under its key; with several outputs ``<output>_loss`` first (Keras's keys)."""
+        keys, logs = self.metric_keys(), {}
+        if self._multi_output:
+            logs = {f"{name}_loss": float(correct[len(keys) + i] / seen) for i, name in enumerate(self.output_names)}
+        logs.update({key: float(correct[i] / seen) for i, key in enumerate(keys)})
         return logs
 
     def train_step(self, x, y):
@@ -261,12 +271,42 @@ class Trainer:
         return logs
 
 
+def _compact(spec):
+    """A metric spec as its name when the name alone gives it back."""
+    name = spec["name"]
+    known = name in metrics_module.BATCH_METRICS or name in metrics_module.ALIASES
+    return name if known and metrics_module.metric_spec(name) == spec else spec
+
+
+def _is_entry(m):
+    """One metric: a name, an object with ``metric_spec()`` or a spec dict (``{"metric": ...}``)."""
+    return isinstance(m, str) or hasattr(m, "metric_spec") or (isinstance(m, dict) and "metric" in m)
+
+
 def flat_metrics(metrics):
-    """The metric names of ``compile(metrics=...)``: a list, or per output a dict/list of lists."""
+    """The metric entries of ``compile(metrics=...)``: one entry, a list, or per output a dict/list of lists."""
     if metrics is None:
         return []
-    if isinstance(metrics, str):
+    if _is_entry(metrics):
         return [metrics]
     entries = list(metrics.values()) if isinstance(metrics, dict) else list(metrics)
-    return [m for entry in entries for m in (entry if isinstance(entry, (list, tuple)) else [entry])]
+    return [m for entry in entries for m in flat_metrics(entry)]
 
+
+def metric_specs(metrics, names):
+    """One list of metric specs (``minicnn.metrics.metric_spec``) per output: ``metrics`` is a list of
+    names/objects (for every output), or with several outputs a dict keyed by output name (outputs
+    left out get none) or a list of per-output lists."""
+    per_output = None
+    if names is not None and isinstance(metrics, dict) and not _is_entry(metrics):
+        unknown = set(metrics) - set(names)
+        if unknown:
+            raise ValueError(f"metrics are keyed by {sorted(metrics)}; the model's outputs are {names}")
+        per_output = [metrics.get(name, []) for name in names]
+    elif names is not None and isinstance(metrics, (list, tuple)) and metrics and \
+            all(isinstance(m, (list, tuple)) for m in metrics):
+        per_output = as_list(list(metrics), names, "metric lists")
+    if per_output is None:
+        specs = [metrics_module.metric_spec(m) for m in flat_metrics(metrics)]
+        return [specs] * (1 if names is None else len(names))
+    return [[metrics_module.metric_spec(m) for m in flat_metrics(entry)] for entry in per_output]
