@@ -323,8 +323,9 @@ def test_backup_and_restore_resumes_an_interrupted_run_exactly(tmp_path, data):
 def test_tensorboard_names_the_extra_when_tensorboard_is_missing(monkeypatch):
     import sys
     from minicnn.callbacks import TensorBoard
-    monkeypatch.setitem(sys.modules, "tensorboard", None)
-    monkeypatch.setitem(sys.modules, "tensorboard.compat", None)
+    # hide every tensorboard module, the cached submodules too (an earlier test may have imported them)
+    for name in [m for m in sys.modules if m.startswith("tensorboard.")] + ["tensorboard"]:
+        monkeypatch.setitem(sys.modules, name, None)
     with pytest.raises(ImportError, match=r"minicnn\[tensorboard\]"):
         TensorBoard("logs")
 
