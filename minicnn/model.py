@@ -5,8 +5,11 @@ One training step (``train_on_batch``):
     out  = layer_n(... layer_1(x))                         # forward, training=True
     L, d = loss(out, y)                                    # fused softmax cross-entropy when the
                                                            # last layer ends in a softmax
-    d    = layer_k.backward(d) for k = n .. 1              # every layer fills its grads
+    L   += regularization_loss()                           # the layers' weight penalties, as Keras
+    d    = layer_k.backward(d) for k = n .. 1              # every layer fills its grads (penalty
+                                                           # gradients included)
     optimizer.apply_gradients(params, grads)               # the only place weights change
+    apply_constraints()                                    # then kernel_constraint=..., as Keras
 """
 import json
 import signal
@@ -205,7 +208,17 @@ class Sequential:
         logits = losses_module.output_logits(self.layers, self._passed_through)
         loss, d, at_logits = self.loss.compute(out, y, logits)
         self._backward_from = (logits.layer_index, True) if at_logits else (len(self.layers) - 1, False)
-        return loss, d
+        return loss + self.regularization_loss(), d
+
+    def regularization_loss(self):
+        """The sum of every layer's weight penalties (``kernel_regularizer=...``), which Keras adds to
+        the loss in training and in evaluation; their gradients are added in the layers' backward."""
+        return sum(layer.regularization_loss() for layer in self.layers)
+
+    def apply_constraints(self):
+        """Project constrained weights (``kernel_constraint=...``) after an optimizer step, as Keras."""
+        for layer in self.trainable_layers:
+            layer.apply_constraints()
 
     def _backward(self, d):
         start, at_logits = self._backward_from
@@ -226,6 +239,7 @@ class Sequential:
             return loss, self._correct(out, y)
         self._backward(d)
         self.optimizer.apply_gradients(self.parameters())
+        self.apply_constraints()
         return loss, self._correct(out, y)
 
     def train_on_batch(self, x, y):

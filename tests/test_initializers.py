@@ -1,30 +1,112 @@
+import json
+
 import numpy as np
 import pytest
 
 import minicnn
-from minicnn import initializers
+from minicnn import initializers as I
+from minicnn.layers import Conv2D, Dense
 
 
 def test_fans_follow_keras():
-    assert initializers.compute_fans((3, 3, 16, 32)) == (144, 288)
-    assert initializers.compute_fans((100, 10)) == (100, 10)
+    assert I.compute_fans((3, 3, 16, 32)) == (144, 288)
+    assert I.compute_fans((100, 10)) == (100, 10)
+    assert I.compute_fans((7,)) == (7, 7)
+    assert I.compute_fans(()) == (1, 1)
 
 
-def test_distributions():
-    minicnn.set_seed(0)
-    w = initializers.initialize("he_normal", (200, 300), np.float32)
-    assert w.dtype == np.float32
-    assert abs(w.std() - np.sqrt(2 / 200)) < 0.05 * np.sqrt(2 / 200)
-    assert np.abs(w).max() <= 2 * np.sqrt(2 / 200) / 0.87962566103423978 + 1e-6   # truncated at 2 std
-    u = initializers.initialize("he_uniform", (200, 300), np.float32)
-    assert np.abs(u).max() <= np.sqrt(6 / 200)
-    assert not initializers.initialize("zeros", (3,), np.float32).any()
+# (name, variance as a function of (fan_in, fan_out), distribution)
+VARIANCE_SCALING = [("glorot_uniform", lambda i, o: 2 / (i + o), "uniform"),
+                    ("glorot_normal", lambda i, o: 2 / (i + o), "truncated"),
+                    ("he_uniform", lambda i, o: 2 / i, "uniform"),
+                    ("he_normal", lambda i, o: 2 / i, "truncated"),
+                    ("lecun_uniform", lambda i, o: 1 / i, "uniform"),
+                    ("lecun_normal", lambda i, o: 1 / i, "truncated")]
 
 
-def test_seeded_and_unknown():
-    minicnn.set_seed(5)
-    a = initializers.initialize("glorot_uniform", (4, 4), np.float32)
-    minicnn.set_seed(5)
-    np.testing.assert_array_equal(a, initializers.initialize("glorot_uniform", (4, 4), np.float32))
+@pytest.mark.parametrize("name,variance,distribution", VARIANCE_SCALING)
+@pytest.mark.parametrize("shape", [(300, 200), (5, 5, 12, 40)])
+def test_variance_scaling_moments_and_bounds(name, variance, distribution, shape):
+    minicnn.set_seed(1)
+    w = I.initialize(name, shape, np.float32)
+    assert w.dtype == np.float32 and w.shape == shape
+    fan_in, fan_out = I.compute_fans(shape)
+    std = np.sqrt(variance(fan_in, fan_out))
+    n = w.size
+    assert abs(w.mean()) < 5 * std / np.sqrt(n)
+    assert abs(w.std() / std - 1) < 0.02
+    if distribution == "uniform":   # U(-l, l) with l = sqrt(3) std, flat
+        limit = np.sqrt(3) * std
+        assert np.abs(w).max() <= limit * (1 + 1e-6) and np.abs(w).max() > 0.99 * limit
+        assert abs(np.mean(np.abs(w) < limit / 2) - 0.5) < 0.02
+    else:                           # truncated at 2 std of the underlying normal (std / 0.8796...)
+        bound = 2 * std / I.TRUNCATED_STD
+        assert np.abs(w).max() <= bound * (1 + 1e-6) and np.abs(w).max() > 0.98 * bound
+    # the same object as a class name and as a snake_case name
+    cls = I.INITIALIZERS[name]
+    assert I.INITIALIZERS[cls.__name__] is cls
+
+
+def test_random_normal_uniform_truncated_and_constants():
+    shape = (400, 300)
+    w = I.RandomNormal(mean=1.0, stddev=0.5, seed=0)(shape)
+    assert abs(w.mean() - 1) < 0.01 and abs(w.std() - 0.5) < 0.01 and np.abs(w - 1).max() > 3 * 0.5  # not truncated
+    t = I.TruncatedNormal(mean=-1.0, stddev=0.2, seed=0)(shape)
+    assert np.abs(t + 1).max() <= 0.4 + 1e-6 and abs(t.std() - 0.2 * I.TRUNCATED_STD) < 0.005
+    u = I.RandomUniform(-0.3, 0.1, seed=0)(shape, "float64")
+    assert u.dtype == np.float64 and u.min() >= -0.3 and u.max() < 0.1 and abs(u.mean() + 0.1) < 0.005
+    np.testing.assert_array_equal(I.Constant(0.25)((2, 3)), np.full((2, 3), 0.25, np.float32))
+    assert not I.Zeros()((3,)).any() and (I.Ones()((3,)) == 1).all()
+    with pytest.raises(ValueError, match="scalar"):
+        I.Constant([1, 2])
+    with pytest.raises(ValueError, match="mode"):
+        I.VarianceScaling(mode="fan_sum")
+    assert I.VarianceScaling(distribution="normal").distribution == "truncated_normal"  # Keras's alias
+
+
+def test_keras_seed_semantics():
+    seeded = I.HeNormal(seed=7)
+    np.testing.assert_array_equal(seeded((4, 4)), seeded((4, 4)))        # a seeded object repeats itself
+    np.testing.assert_array_equal(seeded((4, 4)), I.HeNormal(seed=7)((4, 4)))
+    assert not np.array_equal(seeded((4, 4)), I.HeNormal(seed=8)((4, 4)))
+    minicnn.set_seed(3)
+    unseeded = I.RandomNormal()
+    np.testing.assert_array_equal(unseeded((3,)), unseeded((3,)))      # so does an unseeded one (Keras 3) ...
+    minicnn.set_seed(3)
+    np.testing.assert_array_equal(I.RandomNormal()((3,)), unseeded((3,)))  # ... reproducibly under set_seed
+    minicnn.set_seed(3)
+    a, b = Dense(4, kernel_initializer="he_normal"), Dense(4, kernel_initializer="he_normal")
+    a.build((5,)), b.build((5,))
+    assert not np.array_equal(a.params["kernel"], b.params["kernel"])   # names give each layer its own values
+    c = Dense(4, kernel_initializer=I.GlorotNormal(seed=1))
+    d = Dense(4, kernel_initializer=I.GlorotNormal(seed=1))
+    c.build((5,)), d.build((5,))
+    np.testing.assert_array_equal(c.params["kernel"], d.params["kernel"])
+    with pytest.raises(ValueError, match="seed"):
+        I.RandomNormal(seed="x")
+
+
+def test_conv_kernel_fans_drive_the_scale():
+    conv = Conv2D(64, 5, kernel_initializer=I.LecunUniform(seed=0), bias_initializer=I.Constant(0.1))
+    conv.build((16, 16, 8))
+    limit = np.sqrt(3 / (5 * 5 * 8))
+    k = conv.params["kernel"]
+    assert np.abs(k).max() <= limit and np.abs(k).max() > 0.99 * limit
+    np.testing.assert_array_equal(conv.params["bias"], np.full(64, 0.1, np.float32))
+
+
+def test_config_round_trip_and_unknown():
+    dense = Dense(3, kernel_initializer=I.TruncatedNormal(stddev=0.02, seed=5), bias_initializer="Ones")
+    config = json.loads(json.dumps(dense.get_config()))
+    assert config["kernel_initializer"] == {"class_name": "TruncatedNormal",
+                                            "config": {"seed": 5, "mean": 0.0, "stddev": 0.02}}
+    again = Dense.from_config(config)
+    dense.build((4,)), again.build((4,))
+    np.testing.assert_array_equal(dense.params["kernel"], again.params["kernel"])
+    np.testing.assert_array_equal(again.params["bias"], np.ones(3, np.float32))
     with pytest.raises(ValueError, match="unknown initializer 'orthogonal'"):
-        initializers.initialize("orthogonal", (2, 2), np.float32)
+        I.initialize("orthogonal", (2, 2), np.float32)
+    with pytest.raises(ValueError, match="unknown initializer config"):
+        I.get({"class_name": "Orthogonal", "config": {}})
+    with pytest.raises(ValueError, match="bad config for initializer RandomNormal"):
+        I.get({"class_name": "RandomNormal", "config": {"std": 1}})

@@ -10,20 +10,19 @@ gradient checks, plots, saving) works on them. Anything outside the subset raise
 NotImplementedError naming the missing piece and the nearest supported one. TensorFlow is
 never imported; ``minicnn.interop`` converts models to and from real Keras.
 """
-from . import (activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models,
-               optimizers, preprocessing, utils)
+from . import (activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics,
+               models, optimizers, preprocessing, regularizers, utils)
 from ._compat import module_getattr
 from .engine import Input, KerasTensor
 from .models import Model, Sequential
 
 __version__ = "3.0.0-minicnn"
 
-__all__ = ["Input", "KerasTensor", "Model", "Sequential", "activations", "backend", "callbacks", "datasets",
-           "initializers", "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "utils"]
+__all__ = ["Input", "KerasTensor", "Model", "Sequential", "activations", "backend", "callbacks", "constraints",
+           "datasets", "initializers", "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
+           "regularizers", "utils"]
 
 __getattr__ = module_getattr(__name__, {
-    "regularizers": "use layers.Dropout or layers.BatchNormalization for regularization",
-    "constraints": "leave the weights unconstrained",
     "applications": "build the network with models.Sequential (see minicnn.architectures)",
     "mixed_precision": "train in float32",
     "ops": "use NumPy on the arrays model.predict returns",

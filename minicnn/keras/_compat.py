@@ -102,3 +102,15 @@ def check_data_format(owner, data_format):
         raise not_implemented(f"{owner}(data_format={data_format!r})",
                               "minicnn is channels_last (NHWC) only: use data_format='channels_last' and "
                               "images shaped (batch, height, width, channels)")
+
+
+def keras_get(core_get, kind, nearest):
+    """The ``get(identifier, owner=kind)`` of a ``minicnn.keras`` module wrapping the core module's
+    ``core_get``: what the core refuses (ValueError) becomes NotImplementedError naming ``owner=...``."""
+    def get(identifier, owner=kind):
+        try:
+            return core_get(identifier)
+        except ValueError:
+            raise not_implemented(f"{owner}={identifier!r}", nearest) from None
+    get.__doc__ = f"The minicnn {kind} for a Keras identifier (name, object or saved config)."
+    return get

@@ -1,59 +1,35 @@
-"""``keras.initializers``: the initializers minicnn implements, as Keras classes and names.
+"""``keras.initializers``: Keras 3's initializer classes and names (``minicnn.initializers``).
 
-Keras's names ('glorot_uniform', 'he_normal', ...) and classes (``GlorotUniform()``, ...) both
-work; minicnn draws them from its global generator (``keras.utils.set_random_seed``).
+Names (``'glorot_uniform'``, ``'he_normal'``, ``'HeNormal'``, ...) and objects
+(``RandomNormal(stddev=0.01, seed=1)``, ...) both work, with Keras 3's seeding: an object with a
+seed returns the same values on every call; names draw from the global generator
+(``keras.utils.set_random_seed``).
 """
 from .. import initializers as _core
-from ._compat import module_getattr, not_implemented
+from ._compat import keras_get, module_getattr
 
-_ADVICE = "supported: 'glorot_uniform', 'he_uniform', 'he_normal', 'zeros', 'ones' (nearest: 'glorot_uniform')"
+Initializer = _core.Initializer
+GlorotUniform = glorot_uniform = _core.GlorotUniform
+GlorotNormal = glorot_normal = _core.GlorotNormal
+HeUniform = he_uniform = _core.HeUniform
+HeNormal = he_normal = _core.HeNormal
+LecunUniform = lecun_uniform = _core.LecunUniform
+LecunNormal = lecun_normal = _core.LecunNormal
+RandomNormal = random_normal = _core.RandomNormal
+RandomUniform = random_uniform = _core.RandomUniform
+TruncatedNormal = truncated_normal = _core.TruncatedNormal
+VarianceScaling = variance_scaling = _core.VarianceScaling
+Constant = constant = _core.Constant
+Zeros = zeros = _core.Zeros
+Ones = ones = _core.Ones
 
-
-class Initializer:
-    name = None
-
-    def __init__(self, seed=None):
-        if seed is not None:
-            raise not_implemented(f"initializers.{type(self).__name__}(seed={seed!r})",
-                                  "seed everything with keras.utils.set_random_seed(seed)")
-
-    def get_config(self):
-        return {}
-
-
-class GlorotUniform(Initializer):
-    name = "glorot_uniform"
-
-
-class HeUniform(Initializer):
-    name = "he_uniform"
+_ADVICE = ("supported: " + ", ".join(sorted(_core.CLASSES)) + " and their snake_case names "
+           "(nearest: 'glorot_uniform')")
 
 
-class HeNormal(Initializer):
-    name = "he_normal"
+get = keras_get(_core.get, 'initializer', _ADVICE)
 
 
-class Zeros(Initializer):
-    name = "zeros"
-
-    def __init__(self):
-        super().__init__()
-
-
-class Ones(Zeros):
-    name = "ones"
-
-
-def get(identifier, owner="initializer"):
-    """minicnn's initializer name for a Keras name or initializer object."""
-    if isinstance(identifier, Initializer):
-        return identifier.name
-    if isinstance(identifier, str):
-        name = {"GlorotUniform": "glorot_uniform", "HeUniform": "he_uniform", "HeNormal": "he_normal",
-                "Zeros": "zeros", "Ones": "ones"}.get(identifier, identifier)
-        if name in _core.INITIALIZERS:
-            return name
-    raise not_implemented(f"{owner}={identifier!r}", _ADVICE)
-
-
-__getattr__ = module_getattr(__name__, {}, _ADVICE)
+serialize = _core.serialize
+__getattr__ = module_getattr(__name__, {"Orthogonal": "use GlorotUniform", "Identity": "use GlorotUniform"},
+                             _ADVICE)

@@ -3,56 +3,69 @@
 Each class is the minicnn layer of the same name (so models built from them are ordinary
 ``minicnn.Sequential`` models and save/load as such), plus Keras's constructor signature and
 the functional style: ``x = Conv2D(32, 3, activation="relu")(inputs)``. Every Keras argument
-is accepted; one minicnn does not implement (``dilation_rate != 1``, ``kernel_regularizer``,
-``activation="tanh"``, ``data_format="channels_first"``, ...) raises NotImplementedError naming
+is accepted; one minicnn does not implement (``dilation_rate != 1``, ``beta_regularizer``,
+``activation="softsign"``, ``data_format="channels_first"``, ...) raises NotImplementedError naming
 it and the nearest supported alternative.
 """
 import warnings
 
 from .. import layers as _core
 from . import activations as _activations
+from . import constraints as _constraints
 from . import initializers as _initializers
+from . import regularizers as _regularizers
 from ._compat import (check_data_format, check_layer_kwargs, module_getattr, no_regularizers, not_implemented,
                       require_default)
 from .engine import Input, InputLayer, KerasLayer, KerasTensor
 
 __all__ = ["Input", "InputLayer", "Conv2D", "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D",
            "GlobalMaxPooling2D", "GlobalMaxPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D", "Dense",
-           "Flatten", "Dropout", "BatchNormalization", "Activation", "ReLU", "Softmax", "ZeroPadding2D", "Cropping2D",
+           "Flatten", "Dropout", "BatchNormalization", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "ZeroPadding2D", "Cropping2D",
            "UpSampling2D", "Reshape", "Permute", "Rescaling", "SpatialDropout2D", "GaussianNoise", "Convolution2D",
            "Layer", "KerasTensor"]
 
 Layer = _core.Layer
 
 
+def _weight_arguments(kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, kernel_constraint,
+                      bias_constraint, activity_regularizer):
+    """Keras's kernel/bias initializer, regularizer and constraint arguments as minicnn objects."""
+    return {"activity_regularizer": _regularizers.get(activity_regularizer, "activity_regularizer"),
+            "kernel_initializer": _initializers.get(kernel_initializer, "kernel_initializer"),
+            "bias_initializer": _initializers.get(bias_initializer, "bias_initializer"),
+            "kernel_regularizer": _regularizers.get(kernel_regularizer, "kernel_regularizer"),
+            "bias_regularizer": _regularizers.get(bias_regularizer, "bias_regularizer"),
+            "kernel_constraint": _constraints.get(kernel_constraint, "kernel_constraint"),
+            "bias_constraint": _constraints.get(bias_constraint, "bias_constraint")}
+
+
 class Conv2D(KerasLayer, _core.Conv2D):
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
-                 bias_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
         check_data_format("Conv2D", data_format)
         require_default("Conv2D", "dilation_rate", dilation_rate, (1, 1), "use dilation_rate=1 (a larger "
                         "kernel_size or strides covers a wider area)")
         require_default("Conv2D", "groups", groups, 1, "use groups=1 (an ordinary convolution)")
-        no_regularizers("Conv2D", kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                        kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         super().__init__(filters, kernel_size, strides=strides, padding=padding,
                          activation=_activations.get(activation), use_bias=use_bias,
-                         kernel_initializer=_initializers.get(kernel_initializer, "kernel_initializer"),
-                         bias_initializer=_initializers.get(bias_initializer, "bias_initializer"),
+                         **_weight_arguments(kernel_initializer, bias_initializer, kernel_regularizer,
+                                             bias_regularizer, kernel_constraint, bias_constraint,
+                                             activity_regularizer),
                          **check_layer_kwargs("Conv2D", kwargs))
 
 
 class Dense(KerasLayer, _core.Dense):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, lora_rank=None, **kwargs):
-        no_regularizers("Dense", kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                        kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, **kwargs):
         require_default("Dense", "lora_rank", lora_rank, None, "train the full kernel (lora_rank=None)")
         super().__init__(units, activation=_activations.get(activation), use_bias=use_bias,
-                         kernel_initializer=_initializers.get(kernel_initializer, "kernel_initializer"),
-                         bias_initializer=_initializers.get(bias_initializer, "bias_initializer"),
+                         **_weight_arguments(kernel_initializer, bias_initializer, kernel_regularizer,
+                                             bias_regularizer, kernel_constraint, bias_constraint,
+                                             activity_regularizer),
                          **check_layer_kwargs("Dense", kwargs))
 
 
@@ -138,16 +151,36 @@ class Activation(KerasLayer, _core.Activation):
 
 class ReLU(KerasLayer, _core.ReLU):
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
-        for argument, value, default in (("max_value", max_value, None), ("negative_slope", negative_slope, 0.0),
-                                         ("threshold", threshold, 0.0)):
-            require_default("ReLU", argument, value, default, "use the plain ReLU()")
-        super().__init__(**check_layer_kwargs("ReLU", kwargs))
+        super().__init__(max_value=max_value, negative_slope=negative_slope, threshold=threshold,
+                         **check_layer_kwargs("ReLU", kwargs))
+
+
+class LeakyReLU(KerasLayer, _core.LeakyReLU):
+    def __init__(self, negative_slope=0.3, **kwargs):
+        if "alpha" in kwargs:
+            negative_slope = kwargs.pop("alpha")
+            warnings.warn("LeakyReLU(alpha=...) is Keras 2's spelling; Keras 3 calls it negative_slope=...",
+                          DeprecationWarning, stacklevel=2)
+        super().__init__(negative_slope=negative_slope, **check_layer_kwargs("LeakyReLU", kwargs))
+
+
+class PReLU(KerasLayer, _core.PReLU):
+    def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
+                 **kwargs):
+        super().__init__(alpha_initializer=_initializers.get(alpha_initializer, "alpha_initializer"),
+                         alpha_regularizer=_regularizers.get(alpha_regularizer, "alpha_regularizer"),
+                         alpha_constraint=_constraints.get(alpha_constraint, "alpha_constraint"),
+                         shared_axes=shared_axes, **check_layer_kwargs("PReLU", kwargs))
+
+
+class ELU(KerasLayer, _core.ELU):
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(alpha=alpha, **check_layer_kwargs("ELU", kwargs))
 
 
 class Softmax(KerasLayer, _core.Softmax):
     def __init__(self, axis=-1, **kwargs):
-        require_default("Softmax", "axis", axis, -1, "use axis=-1 (over the classes)")
-        super().__init__(axis=-1, **check_layer_kwargs("Softmax", kwargs))
+        super().__init__(axis=axis, **check_layer_kwargs("Softmax", kwargs))
 
 
 class ZeroPadding2D(KerasLayer, _core.ZeroPadding2D):
@@ -248,7 +281,7 @@ _NEAREST = {
     "SeparableConv2D": "use Conv2D", "DepthwiseConv2D": "use Conv2D",
     "MaxPooling1D": "use MaxPooling2D", "MaxPool1D": "use MaxPooling2D", "MaxPooling3D": "use MaxPooling2D",
     "AveragePooling1D": "use AveragePooling2D", "AvgPool1D": "use AveragePooling2D",
-    "LeakyReLU": "use ReLU", "PReLU": "use ReLU", "ELU": "use ReLU",
+    "ThresholdedReLU": "use ReLU(threshold=...)",
     "LayerNormalization": "use BatchNormalization", "GroupNormalization": "use BatchNormalization",
     "UnitNormalization": "use BatchNormalization",
     "GaussianDropout": "use GaussianNoise or Dropout", "AlphaDropout": "use Dropout",

@@ -38,6 +38,9 @@ class Layer:
         self.params = {}
         self.grads = {}
         self.state = {}
+        #: param key -> regularizer (``minicnn.regularizers``) / constraint (``minicnn.constraints``)
+        self.regularizers = {}
+        self.constraints = {}
         self.built = False
         self._requested_input_shape = self.input_shape
         #: False for a model's first layer: its backward then skips the input gradient nobody uses
@@ -83,9 +86,42 @@ class Layer:
         return self.forward(x, training=training)
 
     # ------------------------------------------------------------------ parameters
-    def add_param(self, key, value):
+    def add_param(self, key, value, regularizer=None, constraint=None):
+        """A trainable parameter; ``regularizer`` adds ``regularizer(param)`` to the loss (and its
+        gradient in backward), ``constraint`` projects the parameter after each optimizer step."""
         self.params[key] = np.ascontiguousarray(value, dtype=self.dtype)
         self.grads[key] = np.zeros_like(self.params[key])
+        self.regularizers.pop(key, None)
+        self.constraints.pop(key, None)
+        if regularizer is not None:
+            self.regularizers[key] = regularizer
+        if constraint is not None:
+            self.constraints[key] = constraint
+
+    # ------------------------------------------------------------------ penalties and constraints
+    def regularization_loss(self):
+        """The weight penalties (``kernel_regularizer=...``) plus :meth:`activity_loss`, 0.0 without
+        any. As in Keras, weight penalties count for trainable layers only, activity penalties
+        always, and both in the training and in the evaluation loss."""
+        weights = 0.0 if not self.trainable else sum(reg(self.params[key]) for key, reg in self.regularizers.items())
+        return float(weights + self.activity_loss())
+
+    def activity_loss(self):
+        """The ``activity_regularizer`` penalty of the last forward pass (0.0 for layers without one)."""
+        return 0.0
+
+    def add_regularization_gradients(self):
+        """``grads[key] += d penalty / d param`` for each regularized parameter. ``backward`` calls
+        it after writing the data gradient: the penalty's gradient is part of the gradient (the
+        optimizer then treats it like any other); it is not a separate weight update."""
+        for key, reg in self.regularizers.items():
+            self.grads[key] += reg.gradient(self.params[key])
+
+    def apply_constraints(self):
+        """Project each constrained parameter in place (``kernel_constraint=...``); the model calls it
+        after every optimizer step, as Keras's optimizer does after applying the gradients."""
+        for key, constraint in self.constraints.items():
+            self.params[key][...] = constraint(self.params[key])
 
     def count_params(self):
         return int(sum(p.size for p in self.params.values()) + sum(s.size for s in self.state.values()))
@@ -139,36 +175,123 @@ class Layer:
 class ActivationMixin:
     """For layers with an ``activation=`` argument (Dense, Conv2D): ``forward`` applies the linear
     part then the activation; ``backward_logits`` starts from the gradient of the pre-activation,
-    which the fused softmax cross-entropy provides. ``logits`` holds the last pre-activation.
+    which the fused softmax / sigmoid cross-entropies provide. ``logits`` holds the last
+    pre-activation. ``activation`` is the activation's JSON spec (``minicnn.layers.activation``).
 
     A ReLU is fused into the layer's own kernels: the layer applies it in place with the bias and
     passes ``relu_applied=True`` to :meth:`_output`; ``backward`` then hands the kept output to the
     layer's ``_backward(dy, y, relu)``, which masks ``dy`` by ``y > 0`` in the same pass as the bias
-    gradient. Other activations run as separate layers."""
+    gradient. Other activations run as separate layers (``self._activation``).
+
+    After ``_backward`` has written the data gradients, the weight penalties' gradients are added
+    (:meth:`Layer.add_regularization_gradients`), on both paths.
+
+    ``activity_regularizer`` (Keras's): the penalty ``reg(y) / batch`` of the layer's output ``y``
+    joins the loss (:meth:`activity_loss`), and its gradient ``reg.gradient(y) / batch``, taken
+    through the activation's backward, joins ``dL/dz`` in ``backward_logits`` (on both paths)."""
 
     def _init_activation(self, activation):
-        from .activation import activation_layer
-        self.activation = activation
-        self._activation = activation_layer(activation)
+        from .activation import activation_layer, activation_spec
+        self.activation = activation_spec(activation)
+        self._activation = activation_layer(self.activation)
         self.logits = None
 
     def _output(self, z, training, relu_applied):
         """The layer's output from the pre-activation ``z`` (already rectified if ``relu_applied``)."""
         if relu_applied:  # z is the output, kept for the backward mask
             self.logits, self.y = None, z
-            return z
-        self.logits = z
-        return z if self._activation is None else self._activation.forward(z, training)
+            out = z
+        else:
+            self.logits = z
+            out = z if self._activation is None else self._activation.forward(z, training)
+        self._activity_output = out if self.activity_regularizer is not None else None
+        return out
+
+    def activity_loss(self):
+        out = getattr(self, "_activity_output", None)
+        return 0.0 if out is None else self.activity_regularizer(out) / out.shape[0]
+
+    def _activity_gradient(self):
+        out = self._activity_output
+        return self.activity_regularizer.gradient(out) / out.shape[0]
 
     def backward(self, dy):
         if self.activation == "relu":
-            return self._backward(dy, self.y, True)
+            if self.activity_regularizer is not None:
+                dy = dy + self._activity_gradient()
+            dx = self._backward(dy, self.y, True)
+            self.add_regularization_gradients()
+            return dx
         dz = dy if self._activation is None else self._activation.backward(dy)
         return self.backward_logits(dz)
 
     def backward_logits(self, dz):
-        return self._backward(dz, None, False)
+        """From ``dz = dL/dz`` of the data loss (what the fused softmax / sigmoid heads provide, and
+        what ``backward`` passes on); the activity penalty's part, ``activation'(z) * reg'(y) / batch``,
+        is added here."""
+        if self.activity_regularizer is not None:
+            g = self._activity_gradient()
+            dz = dz + (g if self._activation is None else self._activation.backward(g))
+        dx = self._backward(dz, None, False)
+        self.add_regularization_gradients()
+        return dx
+
+    def activation_kink_state(self):
+        """The activation's decisions in the last forward pass (the fused ReLU's ``y > 0``, a
+        LeakyReLU's sign mask, ...); ``[]`` for smooth activations."""
+        if self.activation == "relu":
+            return [self.y > 0]
+        return [] if self._activation is None else self._activation.kink_state()
+
+    kink_state = activation_kink_state
+
+    def cast(self, dtype):
+        super().cast(dtype)
+        if self._activation is not None:
+            self._activation.cast(dtype)
+        return self
 
     @property
     def ends_in_softmax(self):
-        return self.activation == "softmax"
+        return bool(getattr(self._activation, "ends_in_softmax", False))
+
+    @property
+    def ends_in_sigmoid(self):
+        return bool(getattr(self._activation, "ends_in_sigmoid", False))
+
+
+class KernelBiasMixin:
+    """The ``kernel``/``bias`` weights of Dense and Conv2D with Keras's initializer, regularizer and
+    constraint arguments (objects from ``minicnn.initializers``, ``minicnn.regularizers``,
+    ``minicnn.constraints``, or their names), and the output's ``activity_regularizer``."""
+
+    def _init_kernel_bias(self, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                          bias_regularizer, kernel_constraint, bias_constraint, activity_regularizer=None):
+        from .. import constraints, initializers, regularizers
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+
+    def _add_kernel_and_bias(self, kernel_shape, units):
+        from .. import initializers
+        self.add_param("kernel", initializers.initialize(self.kernel_initializer, kernel_shape, self.dtype),
+                       self.kernel_regularizer, self.kernel_constraint)
+        if self.use_bias:
+            self.add_param("bias", initializers.initialize(self.bias_initializer, (units,), self.dtype),
+                           self.bias_regularizer, self.bias_constraint)
+
+    def _kernel_bias_config(self):
+        from .. import constraints, initializers, regularizers
+        return {"use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer)}

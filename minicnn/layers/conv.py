@@ -21,7 +21,6 @@ processed in cache-sized chunks (``kernels.conv.COLS_BUDGET_BYTES``), spread ove
 """
 import numpy as np
 
-from .. import initializers
 from ..checks import positive_int
 from ..kernels import col2im, im2col
 from ..kernels.blas import matmul
@@ -29,20 +28,21 @@ from ..kernels.conv import samples_per_chunk
 from ..kernels.fused import bias_act, relu_mask_bias_grad
 from ..kernels.parallel import chunk_bounds, map_chunks, shared_scratch
 from ..kernels.padding import WindowGeometry, normalize_padding, normalize_tuple
-from .base import ActivationMixin, Layer
+from .base import ActivationMixin, KernelBiasMixin, Layer
 
 
-class Conv2D(ActivationMixin, Layer):
+class Conv2D(ActivationMixin, KernelBiasMixin, Layer):
     def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None, bias_constraint=None, activity_regularizer=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.filters = positive_int(filters, "filters")
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size")
         self.strides = normalize_tuple(strides, 2, "strides")
         self.padding = normalize_padding(padding)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
+        self._init_kernel_bias(use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                               kernel_constraint, bias_constraint, activity_regularizer)
         self._init_activation(activation)
         self._cols = None          # the last forward's columns when it was one chunk
         self._cols_base = None     # the columns buffer kept for a one-chunk forward
@@ -56,10 +56,7 @@ class Conv2D(ActivationMixin, Layer):
 
     def build(self, input_shape):
         out = super().build(input_shape)
-        shape = self.kernel_size + (input_shape[2], self.filters)
-        self.add_param("kernel", initializers.initialize(self.kernel_initializer, shape, self.dtype))
-        if self.use_bias:
-            self.add_param("bias", initializers.initialize(self.bias_initializer, (self.filters,), self.dtype))
+        self._add_kernel_and_bias(self.kernel_size + (input_shape[2], self.filters), self.filters)
         return out
 
     def _chunk(self, n):
@@ -151,5 +148,4 @@ class Conv2D(ActivationMixin, Layer):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
                 "strides": list(self.strides), "padding": self.padding, "activation": self.activation,
-                "use_bias": self.use_bias, "kernel_initializer": self.kernel_initializer,
-                "bias_initializer": self.bias_initializer}
+                **self._kernel_bias_config()}

@@ -14,21 +14,20 @@ and the bias gradient in one pass on the way back.
 """
 import numpy as np
 
-from .. import initializers
 from ..checks import positive_int
 from ..kernels.blas import matmul
 from ..kernels.fused import bias_act, relu_mask_bias_grad
-from .base import ActivationMixin, Layer
+from .base import ActivationMixin, KernelBiasMixin, Layer
 
 
-class Dense(ActivationMixin, Layer):
+class Dense(ActivationMixin, KernelBiasMixin, Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, activity_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         self.units = positive_int(units, "units")
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
+        self._init_kernel_bias(use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                               kernel_constraint, bias_constraint, activity_regularizer)
         self._init_activation(activation)
 
     def compute_output_shape(self, input_shape):
@@ -38,10 +37,7 @@ class Dense(ActivationMixin, Layer):
 
     def build(self, input_shape):
         out = super().build(input_shape)
-        self.add_param("kernel", initializers.initialize(self.kernel_initializer,
-                                                         (input_shape[-1], self.units), self.dtype))
-        if self.use_bias:
-            self.add_param("bias", initializers.initialize(self.bias_initializer, (self.units,), self.dtype))
+        self._add_kernel_and_bias((input_shape[-1], self.units), self.units)
         return out
 
     def forward(self, x, training=False):
@@ -81,8 +77,7 @@ class Dense(ActivationMixin, Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": self.activation,
-                "use_bias": self.use_bias, "kernel_initializer": self.kernel_initializer,
-                "bias_initializer": self.bias_initializer}
+                **self._kernel_bias_config()}
 
 
 class Flatten(Layer):
