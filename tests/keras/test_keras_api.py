@@ -116,7 +116,6 @@ def test_branching_and_sharing_are_refused():
     (lambda: layers.BatchNormalization(beta_regularizer="l2"), "beta_regularizer.*Dropout"),
     (lambda: layers.MaxPooling2D(activity_regularizer="l2"), "activity_regularizer.*Dropout"),
     (lambda: layers.Dense(2, kernel_initializer="orthogonal"), "orthogonal.*glorot_uniform"),
-    (lambda: layers.BatchNormalization(center=False), "center"),
     (lambda: layers.Dropout(0.5, noise_shape=(1, 3)), "noise_shape"),
     (lambda: layers.GlobalAveragePooling2D(keepdims=True), "keepdims"),
     (lambda: optimizers.Ftrl, "Ftrl.*optimizers.SGD, Adam, AdamW, RMSprop"),
@@ -252,3 +251,9 @@ def test_weights_attributes_and_metric_name_survive_load(tmp_path):
     loaded = models.load_model(tmp_path / "m.npz")
     history = loaded.fit(x, y, epochs=1, verbose=0)
     assert sorted(history.history) == ["acc", "loss"]
+
+
+def test_batchnorm_center_and_scale_false_are_supported():
+    bn = layers.BatchNormalization(center=False, scale=False)
+    bn.build((4, 4, 3))
+    assert bn.params == {} and len(bn.get_weights()) == 2
