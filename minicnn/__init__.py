@@ -7,7 +7,7 @@
                                 Dense(10, activation="softmax")])
     model.compile(minicnn.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy")
 """
-from . import callbacks, data, gradcheck, initializers, layers, losses, metrics, optimizers, plots
+from . import callbacks, data, gradcheck, initializers, layers, lookahead, losses, metrics, optimizers, plots, tta
 from .model import Sequential
 from .rng import set_seed
 from .saving import model_from_json
@@ -19,4 +19,4 @@ from .saving import load_model
 
 
 __all__ = ["Sequential", "layers", "optimizers", "losses", "callbacks", "load_model", "model_from_json", "set_seed", "data",
-           "gradcheck", "metrics", "plots", "initializers"]
+           "gradcheck", "metrics", "plots", "initializers", "lookahead", "tta"]

@@ -21,6 +21,7 @@ import numpy as np
 from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers as optimizers_module
+from . import tta as test_time_augmentation
 from .callbacks import CallbackList, History, ProgressLogger
 from .checks import non_negative_int, positive_int, shape_tuple
 from .layers import LAYER_CLASSES
@@ -256,8 +257,11 @@ class Sequential:
         return self.evaluate(x, y, batch_size=len(x), verbose=0)
 
     # ------------------------------------------------------------------ inference
-    def predict(self, x, batch_size=32, verbose=0):
-        """Outputs of the last layer (probabilities for a softmax model), shape (N,) + output_shape."""
+    def predict(self, x, batch_size=32, verbose=0, tta=0):
+        """Outputs of the last layer (probabilities for a softmax model), shape (N,) + output_shape;
+        ``tta=1|2`` averages them over mirrored / shifted views (``minicnn.tta``)."""
+        if tta:
+            return test_time_augmentation.predict(self, x, tta, positive_int(batch_size, "batch_size"))
         batch_size = positive_int(batch_size, "batch_size")
         x = self._check_x(x)
         self._check_finite(x)
@@ -269,9 +273,13 @@ class Sequential:
     def __call__(self, x, training=False):
         return self._forward(self._as_float(self._check_x(x)), training)
 
-    def evaluate(self, x, y, batch_size=32, verbose=1):
-        """Mean loss and accuracy over ``(x, y)``: ``[loss, accuracy]`` (the loss alone without metrics)."""
+    def evaluate(self, x, y, batch_size=32, verbose=1, tta=0):
+        """Mean loss and accuracy over ``(x, y)``: ``[loss, accuracy]`` (the loss alone without metrics);
+        ``tta=1|2``: of the test-time-augmented outputs (``minicnn.tta``), returned without printing."""
         self._require_compiled()
+        if tta:
+            return test_time_augmentation.evaluate(self, x, self._check_y(y, len(x)), tta,
+                                                  positive_int(batch_size, "batch_size"))
         batch_size = positive_int(batch_size, "batch_size")
         x = self._check_x(x)
         self._check_finite(x)
