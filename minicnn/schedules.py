@@ -150,15 +150,17 @@ class PiecewiseLinear(LearningRateSchedule):
         if len(steps) != len(values) or not steps:
             raise ValueError(f"PiecewiseLinear needs as many steps as values (at least one), got steps={steps} "
                              f"and values={values}")
-        if any(a >= b for a, b in zip(steps, steps[1:])):
-            raise ValueError(f"PiecewiseLinear steps must be strictly increasing, got {steps}")
+        if any(a > b for a, b in zip(steps, steps[1:])):
+            raise ValueError(f"PiecewiseLinear steps must be non-decreasing (a repeated step is a jump), got {steps}")
         self.steps, self.values, self.name = steps, values, name
 
     def __call__(self, step):
-        if step <= self.steps[0]:
+        if step < self.steps[0]:
             return self.values[0]
-        for (s0, v0), (s1, v1) in zip(zip(self.steps, self.values), zip(self.steps[1:], self.values[1:])):
-            if step <= s1:
+        for i in range(len(self.steps) - 1):
+            s0, s1 = self.steps[i], self.steps[i + 1]
+            if s0 <= step < s1:
+                v0, v1 = self.values[i], self.values[i + 1]
                 return v0 + (v1 - v0) * (step - s0) / (s1 - s0)
         return self.values[-1]
 

@@ -377,5 +377,7 @@ def test_piecewise_linear_schedule():
     np.testing.assert_allclose([s(0), s(5), s(10), s(15), s(25), s(-1)], [0.2, 0.6, 1.0, 0.5, 0.0, 0.2])
     again = optimizers.schedules.deserialize(optimizers.schedules.serialize(s))
     assert again(5) == s(5)
-    with pytest.raises(ValueError, match="increasing"):
-        optimizers.schedules.PiecewiseLinear([0, 0], [1, 1])
+    jump = optimizers.schedules.PiecewiseLinear([0, 0, 4], [0.2, 1.0, 0.0])   # as airbench's triangle at 23% of 4
+    assert (jump(0), jump(2), jump(4)) == (1.0, 0.5, 0.0)
+    with pytest.raises(ValueError, match="non-decreasing"):
+        optimizers.schedules.PiecewiseLinear([1, 0], [1, 1])
