@@ -173,3 +173,24 @@ def test_keras_reference_augmented_epoch_is_one_pass_of_the_flow(examples_path):
         np.testing.assert_array_equal(x_epoch, np.concatenate([b[0] for b in batches]))
         np.testing.assert_array_equal(y_epoch, np.concatenate([b[1] for b in batches]))
         assert not np.array_equal(x_epoch, x[y_epoch])  # augmented, not the originals
+
+
+def test_cifar10_speedrun(examples_path, capsys):
+    needs_cifar()
+    result = load("cifar10_speedrun").main(["--smoke", "--seed", "1"])
+    printed = capsys.readouterr().out
+    assert "RESULT cifar10_speedrun" in printed and "epoch_seconds" in printed
+    assert 0.0 <= result["test_accuracy"] <= 1.0 and 0.0 <= result["tta_test_accuracy"] <= 1.0
+    assert result["train_seconds"] > 0 and result["peak_memory_mb"] > 0 and result["steps"] == 4
+
+
+def test_airbench94_torch_port_smoke(capsys):
+    needs_cifar()
+    pytest.importorskip("torch")
+    sys.path.insert(0, str(EXAMPLES.parent / "benchmarks"))
+    try:
+        result = importlib.import_module("airbench94_torch").main(["--smoke"])
+    finally:
+        sys.path.remove(str(EXAMPLES.parent / "benchmarks"))
+    assert "RESULT airbench94_torch" in capsys.readouterr().out
+    assert 0.0 <= result["tta_test_accuracy"] <= 1.0 and result["train_seconds"] > 0
