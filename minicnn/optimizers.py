@@ -151,7 +151,7 @@ class Optimizer:
     def set_lr_multipliers(self, multipliers):
         """``{regular expression: factor}``: a parameter whose key ``"<layer name>/<param name>"``
         matches a pattern (``re.search``, first match wins) steps with ``lr * factor``; weight decay
-        is not multiplied. ``{}`` removes them."""
+        is not multiplied. ``{}`` removes them. Not saved with the model: call it again after loading."""
         checked = []
         for pattern, factor in dict(multipliers).items():
             checked.append((re.compile(pattern), real_number(factor, f"lr multiplier for {pattern!r}", 0.0)))
