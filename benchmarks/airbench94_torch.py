@@ -7,6 +7,8 @@
   same arrays minicnn trains on) instead of torchvision;
 * wall-clock timing (``time.perf_counter``) instead of CUDA events, counting what airbench counts
   (whitening init, training steps, the TTA evaluation);
+* glibc's malloc keeps freed memory (``minicnn.kernels.memory``, as the minicnn example does;
+  ``--malloc-default`` turns it off);
 * ``--seed`` seeds torch; ``--profile N`` times N training steps after one warm-up step;
   ``--no-channels-last`` keeps NCHW (airbench uses channels_last).
 
@@ -34,6 +36,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
                      f"it is an optional extra of minicnn: {exc}")
 
 from minicnn.data import load_cifar10  # noqa: E402
+from minicnn.kernels.memory import retain_freed_memory  # noqa: E402
 
 hyp = {
     'opt': {'train_epochs': 9.9, 'batch_size': 1024, 'lr': 11.5, 'momentum': 0.85, 'weight_decay': 0.0153,
@@ -383,7 +386,11 @@ def main(argv=None):
     p.add_argument("--no-channels-last", action="store_true")
     p.add_argument("--smoke", action="store_true", help="tiny run: 256 images, batch 64, narrow net, 1 epoch")
     p.add_argument("--data-dir")
+    p.add_argument("--malloc-default", action="store_true",
+                   help="keep glibc's malloc thresholds (default: retain freed memory, as the minicnn example)")
     args = p.parse_args(argv)
+    if not args.malloc_default:
+        retain_freed_memory()
     CHANNELS_LAST = not args.no_channels_last
     torch.manual_seed(args.seed)
     (x_train, y_train), (x_test, y_test), _ = load_cifar10(args.data_dir, download=False)

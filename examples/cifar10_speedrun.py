@@ -45,6 +45,7 @@ import minicnn  # noqa: E402
 from minicnn import initializers, losses, optimizers  # noqa: E402
 from minicnn.data import load_cifar10  # noqa: E402
 from minicnn.data.airbench import AirbenchLoader, normalize  # noqa: E402
+from minicnn.kernels.memory import retain_freed_memory  # noqa: E402
 from minicnn.layers import (Activation, BatchNormalization, Conv2D, Dense, Flatten, MaxPooling2D,  # noqa: E402
                             Rescaling)
 from minicnn.lookahead import Lookahead, airbench_decay  # noqa: E402
@@ -196,6 +197,8 @@ def parse(argv):
     p.add_argument("--epochs", type=float, help=f"epochs (default {HYP['epochs']})")
     p.add_argument("--profile", type=int, metavar="STEPS", help="time STEPS steps instead of training")
     p.add_argument("--data-dir", help="CIFAR-10 folder (default $MINICNN_DATA)")
+    p.add_argument("--malloc-default", action="store_true",
+                   help="keep glibc's malloc thresholds (default: retain freed memory, kernels.memory)")
     args = p.parse_args(argv)
     args.hyp = dict(HYP, **(SMOKE if args.smoke else {}))
     if args.epochs is not None:
@@ -205,6 +208,8 @@ def parse(argv):
 
 def main(argv=None):
     args = parse(argv)
+    if not args.malloc_default:
+        retain_freed_memory()
     minicnn.set_seed(args.seed)
     (x_train, y_train), (x_test, y_test), _ = load_cifar10(args.data_dir, download=False)
     if args.smoke:

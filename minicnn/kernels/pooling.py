@@ -241,14 +241,22 @@ def max_pool_2x2(x):
     n, h, w, c = x.shape
     y = np.empty((n, h // 2, w // 2, c), dtype=x.dtype)
     which = np.empty(y.shape, dtype=np.int8)
-    _max_pool_2x2_kernel(np.ascontiguousarray(x), y, which)
+    x = np.ascontiguousarray(x)
+    _over_samples(lambda a, b: _max_pool_2x2_kernel(x[a:b], y[a:b], which[a:b]), n)
     return y, which
+
+
+def _over_samples(fn, n):
+    """``fn(start, stop)`` over chunks of the batch on ``kernels.parallel``'s workers (one per worker)."""
+    from .parallel import WORKERS, chunk_bounds, map_chunks
+    map_chunks(lambda c, w: fn(*c), chunk_bounds(n, max(1, -(-n // WORKERS))))
 
 
 def max_pool_2x2_backward(dy, which, x_shape):
     """Gradient of :func:`max_pool_2x2`: each dy goes to its window's first maximum, 0 elsewhere."""
     dx = np.empty(x_shape, dtype=dy.dtype)
-    _max_pool_2x2_backward_kernel(np.ascontiguousarray(dy), which, dx)
+    dy = np.ascontiguousarray(dy)
+    _over_samples(lambda a, b: _max_pool_2x2_backward_kernel(dy[a:b], which[a:b], dx[a:b]), x_shape[0])
     return dx
 
 
