@@ -11,7 +11,7 @@ Graphs (residual connections, branches, several inputs/outputs) with the functio
 ``minicnn.Model(inputs, outputs)`` on tensors from ``minicnn.Input`` and layer calls (see
 ``minicnn.models.graph``).
 """
-from . import callbacks, data, gradcheck, initializers, layers, losses, metrics, optimizers, plots
+from . import callbacks, data, gradcheck, initializers, layers, lookahead, losses, metrics, optimizers, plots, tta
 from .models import Input, Model, Sequential
 from .rng import set_seed
 from .saving import model_from_json
@@ -22,5 +22,5 @@ __version__ = "0.1.0"
 from .saving import load_model
 
 
-__all__ = ["Sequential", "Model", "Input", "layers", "optimizers", "losses", "callbacks", "load_model", "model_from_json", "set_seed", "data",
-           "gradcheck", "metrics", "plots", "initializers"]
+__all__ = ["Sequential", "Model", "Input", "layers", "optimizers", "losses", "callbacks", "load_model",
+           "model_from_json", "set_seed", "data", "gradcheck", "metrics", "plots", "initializers", "lookahead", "tta"]

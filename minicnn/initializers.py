@@ -196,14 +196,84 @@ class Ones(Initializer):
         return np.ones(shape)
 
 
+# ----------------------------------------------------------------------------- airbench's (minicnn names)
+class Dirac(Initializer):
+    """Identity-preserving conv kernel (PyTorch's ``nn.init.dirac_``, minicnn's name): a kernel
+    (kh, kw, in, out) drawn from ``initializer``, then its first ``min(in, out)`` filters replaced
+    by the identity, ``kernel[kh // 2, kw // 2, i, i] = 1`` and 0 elsewhere in filter i, so a
+    'same' convolution passes input channel i through to output channel i. airbench94 uses it on
+    every 3x3 conv, over PyTorch's default draw, which is ``VarianceScaling(1/3, "fan_in",
+    "uniform")`` (U(+-1/sqrt(fan_in)))."""
+
+    def __init__(self, initializer="glorot_uniform"):
+        self.initializer = get(initializer)
+
+    def __call__(self, shape, dtype="float32"):
+        shape = tuple(int(d) for d in shape)
+        if len(shape) != 4:
+            raise ValueError(f"Dirac initializes conv kernels (kh, kw, in, out), got shape {shape}")
+        kernel = np.array(initialize(self.initializer, shape, "float64"))
+        kh, kw, c_in, c_out = shape
+        n = min(c_in, c_out)
+        kernel[:, :, :, :n] = 0.0
+        kernel[kh // 2, kw // 2, np.arange(n), np.arange(n)] = 1.0
+        return kernel.astype(dtype)
+
+    def get_config(self):
+        return {"initializer": serialize(self.initializer) if not isinstance(self.initializer, str)
+                else self.initializer}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def image_patches(images, kernel_size):
+    """Every (kh, kw) patch of NHWC ``images`` as rows (N * (H-kh+1) * (W-kw+1), kh*kw*C), each row
+    flattened in the kernel's (kh, kw, C) order. The reference is :func:`image_patches_reference`."""
+    kh, kw = kernel_size
+    windows = np.lib.stride_tricks.sliding_window_view(images, (kh, kw), axis=(1, 2))  # N, H', W', C, kh, kw
+    return np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3)).reshape(-1, kh * kw * images.shape[3])
+
+
+def image_patches_reference(images, kernel_size):
+    """Loops: row ``(n, i, j)`` is ``images[n, i:i+kh, j:j+kw, :].ravel()``."""
+    kh, kw = kernel_size
+    n, h, w, _ = images.shape
+    return np.array([images[b, i:i + kh, j:j + kw, :].ravel() for b in range(n)
+                     for i in range(h - kh + 1) for j in range(w - kw + 1)])
+
+
+def patch_whitening_kernel(images, kernel_size=(2, 2), epsilon=5e-4):
+    """airbench's data-dependent initializer of its first conv (minicnn's name): with P the
+    (kh*kw*C)-dim patches of ``images`` (NHWC, already normalized) and ``S = P^T P / len(P)`` (no
+    mean subtracted, as airbench), the eigenpairs ``S v_k = l_k v_k`` sorted by decreasing
+    ``l_k`` give the filters ``f_k = v_k / sqrt(l_k + epsilon)`` and their negations: a kernel
+    (kh, kw, C, 2 * kh*kw*C) whose first half decorrelates the patches (its outputs have
+    covariance ``diag(l_k / (l_k + epsilon))``). Eigenvectors are defined up to sign, which only
+    swaps filter k with filter k + kh*kw*C. Computed in float64."""
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim != 4:
+        raise ValueError(f"patch_whitening_kernel expects NHWC images, got shape {images.shape}")
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
+    patches = image_patches(images, (kh, kw))
+    covariance = patches.T @ patches / len(patches)
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
+    order = np.argsort(eigenvalues)[::-1]
+    filters = eigenvectors[:, order] / np.sqrt(eigenvalues[order] + epsilon)  # column k: f_k
+    filters = np.concatenate([filters, -filters], axis=1)
+    return filters.reshape(kh, kw, images.shape[3], -1)
+
+
 #: Keras's class names; each also answers to its snake_case name ("he_normal", "random_normal", ...)
 CLASSES = {cls.__name__: cls for cls in (GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal,
                                          RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, Constant,
-                                         Zeros, Ones)}
+                                         Zeros, Ones, Dirac)}
 _SNAKE = {"GlorotUniform": "glorot_uniform", "GlorotNormal": "glorot_normal", "HeUniform": "he_uniform",
           "HeNormal": "he_normal", "LecunUniform": "lecun_uniform", "LecunNormal": "lecun_normal",
           "RandomNormal": "random_normal", "RandomUniform": "random_uniform", "TruncatedNormal": "truncated_normal",
-          "VarianceScaling": "variance_scaling", "Constant": "constant", "Zeros": "zeros", "Ones": "ones"}
+          "VarianceScaling": "variance_scaling", "Constant": "constant", "Zeros": "zeros", "Ones": "ones",
+          "Dirac": "dirac"}
 #: every name accepted as ``kernel_initializer="..."``
 INITIALIZERS = {**{snake: CLASSES[cls] for cls, snake in _SNAKE.items()}, **CLASSES}
 

@@ -43,6 +43,11 @@ Nadam:    mu_s = beta_1 * (1 - 0.5 * 0.96^s);  P_t = mu_1 * ... * mu_t
           m_hat = mu_{t+1} * m / (1 - P_t * mu_{t+1}) + (1 - mu_t) * g / (1 - P_t)
           w -= lr * m_hat / (sqrt(v / (1 - beta_2^t)) + epsilon)
 
+Per-parameter learning-rate multipliers (minicnn's; Keras has none): after
+``optimizer.set_lr_multipliers({"batch_normalization.*/beta": 64.0})`` a parameter whose key matches
+a pattern takes its steps with ``lr * multiplier``; its weight decay keeps the plain ``lr`` (the
+decay step does not grow with the multiplier, as in airbench's parameter groups).
+
 Scalars are rounded to the parameters' dtype, as Keras casts them to the variable's dtype, so
 float32 training matches Keras to float32 rounding (``tests/keras/test_optimizer_parity.py``).
 """
@@ -54,7 +59,7 @@ import numpy as np
 
 from . import schedules
 from .checks import real_number
-from .kernels.fused import adam_update, sgd_momentum_update
+from .kernels.fused import adam_update, sgd_momentum_update, sgd_torch_update
 
 # ``import minicnn.optimizers.schedules`` and ``from minicnn.optimizers.schedules import ...`` work
 sys.modules[__name__ + ".schedules"] = schedules
@@ -85,6 +90,7 @@ class Optimizer:
         self.decay = real_number(decay, "decay", 0.0)
         self._exclude_ids = ()
         self._exclude_pattern = None
+        self._lr_multipliers = ()
 
     # ------------------------------------------------------------------ learning rate
     @property
@@ -138,8 +144,25 @@ class Optimizer:
                     shrink *= t(lr)
                     param -= shrink
         for (key, param, _), grad in zip(items, grads):
-            self.update(key, param, grad, lr)
+            self.update(key, param, grad, lr * self.lr_multiplier(key))
         self.iterations += 1
+
+    # ------------------------------------------------------------------ per-parameter learning rates
+    def set_lr_multipliers(self, multipliers):
+        """``{regular expression: factor}``: a parameter whose key ``"<layer name>/<param name>"``
+        matches a pattern (``re.search``, first match wins) steps with ``lr * factor``; weight decay
+        is not multiplied. ``{}`` removes them. Not saved with the model: call it again after loading."""
+        checked = []
+        for pattern, factor in dict(multipliers).items():
+            checked.append((re.compile(pattern), real_number(factor, f"lr multiplier for {pattern!r}", 0.0)))
+        self._lr_multipliers = tuple(checked)
+
+    def lr_multiplier(self, key):
+        """The learning-rate factor of the parameter ``key`` (1.0 unless :meth:`set_lr_multipliers` matched)."""
+        for pattern, factor in self._lr_multipliers:
+            if pattern.search(key):
+                return factor
+        return 1.0
 
     def update(self, key, param, grad, lr):
         raise NotImplementedError
@@ -226,19 +249,72 @@ def _scale_to_norm(g, norm, clip):
 
 
 class SGD(Optimizer):
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **common):
+    """Keras's SGD; ``form="torch"`` is ``torch.optim.SGD`` instead (minicnn's argument).
+
+    ``form="keras"`` (default): the module docstring's update, weight decay decoupled.
+    ``form="torch"``: the velocity holds gradients, not steps, and ``weight_decay`` is coupled
+    (added to the gradient, so it goes through the momentum), as PyTorch does::
+
+        g = g + (weight_decay / multiplier) * w      (multiplier: the lr multiplier of w, see
+                                                       set_lr_multipliers; 1 by default)
+        u = momentum * u + g
+        w -= lr * (g + momentum * u)   (nesterov)     or   w -= lr * u   (not nesterov)
+
+    The two agree for a constant learning rate (``v = -lr * u``) and differ under a schedule: Keras
+    scales each gradient by the rate of its own step, PyTorch scales the whole velocity by today's.
+
+    airbench's per-1024-example hyperparameters (lr_1024, wd_1024, momentum m, batch B, the loss a
+    *sum* over the batch) map exactly onto ``form="torch"`` with minicnn's *mean* loss::
+
+        kilostep = 1024 * (1 + 1 / (1 - m))
+        PyTorch: lr_t = lr_1024 / kilostep,  coupled decay lambda_t = wd_1024 * B / lr_1024,
+                 step lr_t * (B * mean_grad + lambda_t * w + ...)
+        minicnn: learning_rate = B * lr_1024 / kilostep,  weight_decay = wd_1024 / lr_1024
+                 (the factor B moves from the sum-loss gradient into the rate, so the decay
+                 coefficient is divided by B: lr * (mean_grad + weight_decay * w) is the same step)
+
+    and a group with PyTorch rate ``k * lr`` and decay ``lambda / k`` (airbench's BatchNorm biases,
+    k = 64) is ``set_lr_multipliers({pattern: k})``: see :func:`airbench_sgd`.
+    """
+
+    FORMS = ("keras", "torch")
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, form="keras", **common):
         super().__init__(learning_rate, **common)
         self.momentum = real_number(momentum, "momentum", 0.0, 1.0)
         self.nesterov = bool(nesterov)
+        if form not in self.FORMS:
+            raise ValueError(f"SGD form must be one of {list(self.FORMS)}, got form={form!r}")
+        self.form = form
+        if form == "torch":
+            self._coupled_weight_decay, self.weight_decay = self.weight_decay, None
 
     def update(self, key, param, grad, lr):
+        if self.form == "torch":
+            sgd_torch_update(param, grad, self.slot(key, "momentum", param), lr, self.momentum, self.nesterov,
+                             (self._coupled_weight_decay or 0.0) / self.lr_multiplier(key))
+            return
         if self.momentum == 0.0:
             param -= param.dtype.type(lr) * grad
             return
         sgd_momentum_update(param, grad, self.slot(key, "momentum", param), lr, self.momentum, self.nesterov)
 
     def get_config(self):
-        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+        config = {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+        if self.form == "torch":
+            config.update(form="torch", weight_decay=self._coupled_weight_decay)
+        return config
+
+
+def airbench_sgd(lr_1024, weight_decay_1024, momentum, batch_size, schedule=None, **common):
+    """``SGD(form="torch", nesterov=True)`` with airbench's per-1024-example ``lr`` and
+    ``weight_decay`` for a mean-over-batch loss (the mapping is derived in :class:`SGD`'s docstring).
+    ``schedule``: ``(steps, factors)``, the points of a ``schedules.PiecewiseLinear`` factor of the
+    base rate per step, or None for a constant rate."""
+    kilostep = 1024.0 * (1.0 + 1.0 / (1.0 - momentum))
+    base = batch_size * lr_1024 / kilostep
+    lr = base if schedule is None else schedules.PiecewiseLinear(schedule[0], [base * f for f in schedule[1]])
+    return SGD(lr, momentum=momentum, nesterov=True, form="torch", weight_decay=weight_decay_1024 / lr_1024, **common)
 
 
 class _Betas(Optimizer):

@@ -20,6 +20,8 @@ The formulas (``step`` a float; ``//`` is the staircase floor):
                             with top = warmup_target, or lr0 without warm-up
     CosineDecayRestarts:    SGDR: period i lasts first_decay_steps * t_mul ** i steps and starts at
                             lr0 * m_mul ** i; within a period the cosine above with fraction f
+    PiecewiseLinear:        (minicnn's) straight lines through (steps[i], values[i]), constant
+                            before the first and after the last point (airbench's warm-up and down)
 
 Keras evaluates these in float32 (the dtype of ``initial_learning_rate`` as a tensor); minicnn in
 float64, and the optimizer rounds the result to the parameters' dtype: the values agree to float32
@@ -134,6 +136,36 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
     def get_config(self):
         return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
+
+
+class PiecewiseLinear(LearningRateSchedule):
+    """minicnn's (Keras has none): the rate interpolated linearly between the points
+    ``(steps[i], values[i])``, ``values[0]`` before ``steps[0]`` and ``values[-1]`` after
+    ``steps[-1]``. airbench94's per-step triangle over T steps is
+    ``PiecewiseLinear([0, int(0.23 * T), T], [0.2 * lr, lr, 0.07 * lr])``."""
+
+    def __init__(self, steps, values, name="PiecewiseLinear"):
+        steps, values = [real_number(s, "steps entry") for s in steps], [real_number(v, "values entry", 0.0)
+                                                                          for v in values]
+        if len(steps) != len(values) or not steps:
+            raise ValueError(f"PiecewiseLinear needs as many steps as values (at least one), got steps={steps} "
+                             f"and values={values}")
+        if any(a > b for a, b in zip(steps, steps[1:])):
+            raise ValueError(f"PiecewiseLinear steps must be non-decreasing (a repeated step is a jump), got {steps}")
+        self.steps, self.values, self.name = steps, values, name
+
+    def __call__(self, step):
+        if step < self.steps[0]:
+            return self.values[0]
+        for i in range(len(self.steps) - 1):
+            s0, s1 = self.steps[i], self.steps[i + 1]
+            if s0 <= step < s1:
+                v0, v1 = self.values[i], self.values[i + 1]
+                return v0 + (v1 - v0) * (step - s0) / (s1 - s0)
+        return self.values[-1]
+
+    def get_config(self):
+        return {"steps": self.steps, "values": self.values, "name": self.name}
 
 
 class PolynomialDecay(LearningRateSchedule):

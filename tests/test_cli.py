@@ -246,5 +246,5 @@ def test_gradcheck_of_every_layer_type_with_the_sweep_plot(tmp_path, capsys):
     assert cli.main(["gradcheck", "--plot", str(plot)]) == 0
     out = capsys.readouterr().out
     assert "all gradient checks passed" in out and "FAIL" not in out
-    assert "BatchNormalization() input (2, 3, 3, 2) training=True: PASS" in out
+    assert "BatchNormalization(scale=True) input (2, 3, 3, 2) training=True: PASS" in out
     assert "input: right: error" in out and plot.read_bytes()[:4] == b"\x89PNG"

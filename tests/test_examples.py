@@ -193,3 +193,42 @@ def test_keras_reference_augmented_epoch_is_one_pass_of_the_flow(examples_path):
         np.testing.assert_array_equal(x_epoch, np.concatenate([b[0] for b in batches]))
         np.testing.assert_array_equal(y_epoch, np.concatenate([b[1] for b in batches]))
         assert not np.array_equal(x_epoch, x[y_epoch])  # augmented, not the originals
+
+
+def test_cifar10_speedrun(examples_path, capsys):
+    needs_cifar()
+    result = load("cifar10_speedrun").main(["--smoke", "--seed", "1"])
+    printed = capsys.readouterr().out
+    assert "RESULT cifar10_speedrun" in printed and "epoch_seconds" in printed
+    assert 0.0 <= result["test_accuracy"] <= 1.0 and 0.0 <= result["tta_test_accuracy"] <= 1.0
+    assert result["train_seconds"] > 0 and result["peak_memory_mb"] > 0 and result["steps"] == 4
+
+
+def test_airbench94_torch_port_smoke(capsys):
+    needs_cifar()
+    pytest.importorskip("torch")
+    sys.path.insert(0, str(EXAMPLES.parent / "benchmarks"))
+    try:
+        result = importlib.import_module("airbench94_torch").main(["--smoke"])
+    finally:
+        sys.path.remove(str(EXAMPLES.parent / "benchmarks"))
+    assert "RESULT airbench94_torch" in capsys.readouterr().out
+    assert 0.0 <= result["tta_test_accuracy"] <= 1.0 and result["train_seconds"] > 0
+
+
+def test_cifar10_speedrun_network_gradients(examples_path):
+    """The recipe's whole network (whitening conv with its kernel frozen, Dirac convs without bias,
+    BatchNormalization(scale=False), GELU, pools, the 1/9 head) and its smoothed loss, by finite
+    differences in float64 (a narrow copy; the loss as the example compiles it)."""
+    import minicnn
+    from minicnn.gradcheck import check_model
+    speedrun = load("cifar10_speedrun")
+    minicnn.set_seed(0)
+    model = speedrun.make_net((4, 6, 6))
+    model.compile(minicnn.optimizers.SGD(0.1),
+                  minicnn.losses.SparseCategoricalCrossentropy(from_logits=True, label_smoothing=0.2))
+    model.build()
+    model.layers[0].freeze("kernel")
+    rng = np.random.default_rng(0)
+    report = check_model(model, rng.standard_normal((3, 32, 32, 3)), np.array([1, 4, 7]), max_coords=12)
+    assert report.passed, report

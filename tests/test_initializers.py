@@ -110,3 +110,52 @@ def test_config_round_trip_and_unknown():
         I.get({"class_name": "Orthogonal", "config": {}})
     with pytest.raises(ValueError, match="bad config for initializer RandomNormal"):
         I.get({"class_name": "RandomNormal", "config": {"std": 1}})
+
+
+# ---------------------------------------------------------------- airbench's Dirac and patch whitening
+def test_dirac_conv_passes_the_first_channels_through():
+    from minicnn.initializers import Dirac
+    from minicnn.layers import Conv2D
+    conv = Conv2D(5, 3, padding="same", use_bias=False, kernel_initializer=Dirac("he_uniform"))
+    conv.build((6, 6, 3))
+    x = np.random.default_rng(0).standard_normal((2, 6, 6, 3)).astype(np.float32)
+    y = conv.forward(x)
+    np.testing.assert_allclose(y[..., :3], x, rtol=1e-6, atol=1e-6)
+    assert np.abs(conv.params["kernel"][..., 3:]).max() > 0          # the rest keeps its random draw
+    again = I.get(I.serialize(Dirac("he_uniform")))
+    assert isinstance(again, Dirac) and again.initializer == "he_uniform"
+    with pytest.raises(ValueError, match="conv kernels"):
+        Dirac()((3, 4))
+
+
+def test_image_patches_match_the_loop_reference():
+    from minicnn.initializers import image_patches, image_patches_reference
+    x = np.random.default_rng(1).standard_normal((2, 5, 4, 3))
+    np.testing.assert_array_equal(image_patches(x, (2, 3)), image_patches_reference(x, (2, 3)))
+
+
+def test_patch_whitening_kernel_whitens_the_patches():
+    from minicnn.initializers import image_patches, patch_whitening_kernel
+    rng = np.random.default_rng(2)
+    mix = rng.standard_normal((3, 3))
+    x = rng.standard_normal((40, 8, 8, 3)) @ mix   # correlated channels
+    kernel = patch_whitening_kernel(x, 2, epsilon=1e-6)
+    assert kernel.shape == (2, 2, 3, 24)
+    out = image_patches(x, (2, 2)) @ kernel.reshape(12, 24)
+    np.testing.assert_allclose(out[:, :12].T @ out[:, :12] / len(out), np.eye(12), atol=1e-3)
+    np.testing.assert_array_equal(kernel[..., 12:], -kernel[..., :12])
+
+
+def test_patch_whitening_kernel_matches_airbench_up_to_sign():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(3).standard_normal((20, 6, 6, 3)).astype(np.float32)
+    t = torch.tensor(x).permute(0, 3, 1, 2)
+    patches = t.unfold(2, 2, 1).unfold(3, 2, 1).transpose(1, 3).reshape(-1, 3, 2, 2).double()  # airbench's code
+    flat = patches.view(len(patches), -1)
+    vals, vecs = torch.linalg.eigh(flat.T @ flat / len(flat), UPLO="U")
+    vals, vecs = vals.flip(0).view(-1, 1, 1, 1), vecs.T.reshape(12, 3, 2, 2).flip(0)
+    ref = (vecs / torch.sqrt(vals + 5e-4)).numpy().transpose(2, 3, 1, 0)       # (kh, kw, in, out)
+    from minicnn.initializers import patch_whitening_kernel
+    ours = patch_whitening_kernel(x, 2)[..., :12]
+    signs = np.sign((ours * ref).sum(axis=(0, 1, 2)))
+    np.testing.assert_allclose(ours * signs, ref, rtol=1e-6, atol=1e-8)

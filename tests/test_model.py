@@ -229,3 +229,25 @@ def test_label_errors_show_the_real_label_shape():
     x, _ = blobs(10)
     with pytest.raises(ValueError, match=r"got \(10, 3\); one-hot labels go with categorical_crossentropy"):
         model.fit(x, np.eye(3)[np.arange(10) % 3], verbose=0)
+
+
+def test_freeze_single_parameter_keeps_it_while_the_rest_trains():
+    import minicnn
+    from minicnn.layers import Conv2D, Dense, Flatten
+    minicnn.set_seed(0)
+    conv = Conv2D(2, 2, input_shape=(4, 4, 1))
+    model = minicnn.Sequential([conv, Flatten(), Dense(3)])
+    model.compile(minicnn.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+    conv.freeze("kernel")
+    kernel, bias = conv.params["kernel"].copy(), conv.params["bias"].copy()
+    x = np.random.default_rng(0).standard_normal((5, 4, 4, 1)).astype(np.float32)
+    y = np.array([0, 1, 2, 0, 1])
+    model.train_on_batch(x, y)
+    np.testing.assert_array_equal(conv.params["kernel"], kernel)
+    assert not np.array_equal(conv.params["bias"], bias)
+    assert conv.count_trainable_params() == 2
+    conv.unfreeze()
+    model.train_on_batch(x, y)
+    assert not np.array_equal(conv.params["kernel"], kernel)
+    with pytest.raises(ValueError, match="no parameter 'gamma'"):
+        conv.freeze("gamma")

@@ -312,3 +312,72 @@ def test_names_and_errors():
         optimizers.SGD(0)
     with pytest.raises(ValueError, match=r"weight_decay must be in \[0, inf\)"):
         optimizers.SGD(weight_decay=-1)
+
+
+# ---------------------------------------------------------------- airbench: torch form, lr multipliers
+def _two_params(seed=0):
+    rng = np.random.default_rng(seed)
+    return [("conv/kernel", rng.standard_normal((3, 4))), ("bn/beta", rng.standard_normal(4))]
+
+
+def test_sgd_torch_form_matches_torch_optim_sgd_with_groups_and_a_schedule():
+    torch = pytest.importorskip("torch")
+    from minicnn.optimizers import airbench_sgd
+    batch, steps = 8, 12
+    sched = ([0, 3, steps], [0.2, 1.0, 0.07])
+    opt = airbench_sgd(11.5, 0.0153, 0.85, batch, schedule=sched)
+    opt.set_lr_multipliers({"bn/": 64.0})
+    params = [(k, p.astype(np.float64)) for k, p in _two_params()]
+    tparams = [torch.tensor(p.copy(), requires_grad=True) for _, p in params]
+    kilostep = 1024 * (1 + 1 / 0.15)
+    lr, wd = 11.5 / kilostep, 0.0153 * batch / kilostep
+    topt = torch.optim.SGD([dict(params=[tparams[1]], lr=lr * 64, weight_decay=wd / (lr * 64)),
+                            dict(params=[tparams[0]], lr=lr, weight_decay=wd / lr)], momentum=0.85, nesterov=True)
+    xp, fp = np.array(sched[0]), np.array(sched[1])
+    tsched = torch.optim.lr_scheduler.LambdaLR(topt, lambda i: float(np.interp(i, xp, fp)))
+    rng = np.random.default_rng(1)
+    for _ in range(steps):
+        grads = [rng.standard_normal(p.shape) for _, p in params]   # gradients of the mean loss
+        opt.apply_gradients([(k, p, g) for (k, p), g in zip(params, grads)])
+        for t, g in zip(tparams, grads):
+            t.grad = torch.tensor(g * batch)                          # PyTorch's loss is the batch sum
+        topt.step()
+        tsched.step()
+    for (_, p), t in zip(params, tparams):
+        np.testing.assert_allclose(p, t.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_lr_multiplier_scales_the_step_not_the_decoupled_weight_decay():
+    p_plain = {k: p.copy() for k, p in _two_params()}
+    p_mult = {k: p.copy() for k, p in _two_params()}
+    g = {k: np.ones_like(p) for k, p in p_plain.items()}
+    plain = optimizers.SGD(0.1, weight_decay=0.5)
+    mult = optimizers.SGD(0.1, weight_decay=0.5)
+    mult.set_lr_multipliers({"beta$": 3.0})
+    assert mult.lr_multiplier("bn/beta") == 3.0 and mult.lr_multiplier("conv/kernel") == 1.0
+    plain.apply_gradients([(k, p, g[k]) for k, p in p_plain.items()])
+    mult.apply_gradients([(k, p, g[k]) for k, p in p_mult.items()])
+    np.testing.assert_array_equal(p_mult["conv/kernel"], p_plain["conv/kernel"])
+    start = _two_params()[1][1]
+    np.testing.assert_allclose(p_mult["bn/beta"], start - start * 0.5 * 0.1 - 0.3)
+    with pytest.raises(ValueError, match="lr multiplier"):
+        mult.set_lr_multipliers({"x": -1.0})
+
+
+def test_sgd_form_is_checked_and_saved():
+    with pytest.raises(ValueError, match="form"):
+        optimizers.SGD(form="caffe")
+    opt = optimizers.SGD(0.1, momentum=0.9, form="torch", weight_decay=0.01)
+    assert opt.weight_decay is None and opt.get_config()["weight_decay"] == 0.01
+    assert opt.get_config()["form"] == "torch"
+
+
+def test_piecewise_linear_schedule():
+    s = optimizers.schedules.PiecewiseLinear([0, 10, 20], [0.2, 1.0, 0.0])
+    np.testing.assert_allclose([s(0), s(5), s(10), s(15), s(25), s(-1)], [0.2, 0.6, 1.0, 0.5, 0.0, 0.2])
+    again = optimizers.schedules.deserialize(optimizers.schedules.serialize(s))
+    assert again(5) == s(5)
+    jump = optimizers.schedules.PiecewiseLinear([0, 0, 4], [0.2, 1.0, 0.0])   # as airbench's triangle at 23% of 4
+    assert (jump(0), jump(2), jump(4)) == (1.0, 0.5, 0.0)
+    with pytest.raises(ValueError, match="non-decreasing"):
+        optimizers.schedules.PiecewiseLinear([1, 0], [1, 1])

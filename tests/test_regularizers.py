@@ -57,7 +57,7 @@ def test_activity_regularizer_gradient_by_finite_differences():
         Dense(3, activation="softmax", activity_regularizer=R.l2(0.3))])  # through the fused softmax head
     model.compile("sgd", "sparse_categorical_crossentropy")
     x, y = rng.normal(size=(4, 5, 5, 2)), rng.integers(0, 3, 4)
-    model._loss_and_grad(model._forward(x.astype(np.float32), True), y)
+    model._loss_and_grad(model._forward(model._as_float(x), True), y)
     assert model._heads_at_logits[0][1].layer is model.layers[3]  # the loss reads the softmax's logits
     report = check_model(model, x, y)
     assert report.passed, str(report)

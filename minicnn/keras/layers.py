@@ -11,8 +11,6 @@ import inspect
 import warnings
 
 from .. import layers as _core
-import warnings
-
 from . import activations as _activations
 from . import constraints as _constraints
 from . import initializers as _initializers
@@ -129,8 +127,7 @@ class BatchNormalization(KerasLayer, _core.BatchNormalization):
             axis = axis[0]
         if not isinstance(axis, int) or axis == 0 or axis < -1:
             raise not_implemented(f"BatchNormalization(axis={axis!r})", "use axis=-1 (the channels of NHWC images)")
-        for argument, value, default in (("center", center, True), ("scale", scale, True),
-                                         ("beta_initializer", beta_initializer, "zeros"),
+        for argument, value, default in (("beta_initializer", beta_initializer, "zeros"),
                                          ("gamma_initializer", gamma_initializer, "ones"),
                                          ("moving_mean_initializer", moving_mean_initializer, "zeros"),
                                          ("moving_variance_initializer", moving_variance_initializer, "ones"),
@@ -138,7 +135,8 @@ class BatchNormalization(KerasLayer, _core.BatchNormalization):
             require_default("BatchNormalization", argument, value, default, f"use the default {argument}={default!r}")
         no_regularizers("BatchNormalization", beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
                         beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
-        super().__init__(axis=-1, momentum=momentum, epsilon=epsilon, **check_layer_kwargs("BatchNormalization",
+        super().__init__(axis=-1, momentum=momentum, epsilon=epsilon, center=center, scale=scale,
+                         **check_layer_kwargs("BatchNormalization",
                                                                                            kwargs))
         self._keras_axis = axis
 

@@ -66,6 +66,14 @@ def sgd_momentum_update_reference(param, grad, velocity, lr, momentum, nesterov)
         param += velocity
 
 
+def sgd_torch_update_reference(param, grad, velocity, lr, momentum, nesterov, weight_decay):
+    """torch.optim.SGD: the velocity holds gradients; weight decay is added to the gradient."""
+    g = grad + weight_decay * param
+    velocity *= momentum
+    velocity += g
+    param -= lr * (g + momentum * velocity) if nesterov else lr * velocity
+
+
 def adam_update_reference(param, grad, m, v, lr_t, one_minus_b1, one_minus_b2, epsilon):
     m += (grad - m) * one_minus_b1
     v += (grad * grad - v) * one_minus_b2
@@ -80,6 +88,16 @@ def _sgd_momentum_kernel(param, grad, velocity, lr, momentum, nesterov):
         v = vel[i] * momentum - lr * g[i]
         vel[i] = v
         p[i] += momentum * v - lr * g[i] if nesterov else v
+
+
+@kernel
+def _sgd_torch_kernel(param, grad, velocity, lr, momentum, nesterov, weight_decay):
+    p, g, vel = param.reshape(-1), grad.reshape(-1), velocity.reshape(-1)
+    for i in range(p.size):
+        gi = g[i] + weight_decay * p[i]
+        v = vel[i] * momentum + gi
+        vel[i] = v
+        p[i] -= lr * (gi + momentum * v) if nesterov else lr * v
 
 
 @kernel
@@ -110,6 +128,12 @@ def sgd_momentum_update(param, grad, velocity, lr, momentum, nesterov=False):
     t = param.dtype.type
     _elementwise(_sgd_momentum_kernel, (param, np.ascontiguousarray(grad), velocity), t(lr), t(momentum),
                  bool(nesterov))
+
+
+def sgd_torch_update(param, grad, velocity, lr, momentum, nesterov, weight_decay):
+    """In place, as :func:`sgd_torch_update_reference`; scalars are cast to the param's dtype."""
+    t = param.dtype.type
+    _sgd_torch_kernel(param, np.ascontiguousarray(grad), velocity, t(lr), t(momentum), bool(nesterov), t(weight_decay))
 
 
 def adam_update(param, grad, m, v, lr_t, one_minus_b1, one_minus_b2, epsilon):

@@ -46,6 +46,7 @@ import numpy as np
 from .. import constraints as constraints_module
 from .. import initializers
 from .. import regularizers as regularizers_module
+from ..kernels import special
 from ..kernels.special import erf
 from .base import Layer
 
@@ -349,7 +350,14 @@ class GELU(ElementwiseActivation):
         self.approximate = bool(approximate)
 
     def function(self, x):
+        if not self.approximate:  # one fused pass (kernels.special); the same formula
+            return special.gelu(x)
         return gelu(x, self.approximate)
+
+    def backward(self, dy):
+        if not self.approximate:
+            return special.gelu_backward(self.logits, dy)
+        return super().backward(dy)
 
     def derivative(self, x, y):
         if self.approximate:

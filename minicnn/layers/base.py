@@ -48,6 +48,8 @@ class Layer:
         self._requested_input_shape = self.input_shape
         #: False for a model's first layer: its backward then skips the input gradient nobody uses
         self.needs_input_grad = True
+        #: keys of single parameters frozen with :meth:`freeze` (the layer's other ones still train)
+        self.frozen = set()
 
     # ------------------------------------------------------------------ shapes
     def build(self, input_shape):
@@ -127,6 +129,28 @@ class Layer:
         if constraint is not None:
             self.constraints[key] = constraint
 
+    def freeze(self, *keys):
+        """Freeze single parameters (``layer.freeze("kernel")``): the optimizer no longer updates them
+        (:meth:`trainable_params`), while the layer's other parameters train. Keras has
+        ``trainable=False`` for a whole layer only; this is its per-parameter form (minicnn's name).
+        Their gradients are still computed (and stay correct). Not saved with the model."""
+        unknown = [k for k in keys if k not in self.params]
+        if unknown:
+            raise ValueError(f"layer {self.name or type(self).__name__} has no parameter {unknown[0]!r}; "
+                             f"it has {sorted(self.params)}")
+        self.frozen.update(keys)
+
+    def unfreeze(self, *keys):
+        """Undo :meth:`freeze` for ``keys`` (all frozen parameters without arguments)."""
+        self.frozen.difference_update(keys or set(self.frozen))
+
+    def trainable_params(self):
+        """``{key: param}`` of the parameters the optimizer updates: none when ``trainable=False``,
+        otherwise every parameter not frozen with :meth:`freeze`."""
+        if not self.trainable:
+            return {}
+        return {k: p for k, p in self.params.items() if k not in self.frozen}
+
     # ------------------------------------------------------------------ penalties and constraints
     def regularization_loss(self):
         """The weight penalties (``kernel_regularizer=...``) plus :meth:`activity_loss`, 0.0 without
@@ -156,7 +180,7 @@ class Layer:
         return int(sum(p.size for p in self.params.values()) + sum(s.size for s in self.state.values()))
 
     def count_trainable_params(self):
-        return int(sum(p.size for p in self.params.values())) if self.trainable else 0
+        return int(sum(p.size for p in self.trainable_params().values()))
 
     def get_weights(self):
         """Parameters then state, in Keras's order for the layer (e.g. kernel, bias; gamma, beta,

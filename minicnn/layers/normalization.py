@@ -15,6 +15,11 @@ At inference ``y = gamma * (x - moving_mean) / sqrt(moving_variance + eps) + bet
 map whose backward is ``dx = dy * gamma / sqrt(moving_variance + eps)``. As in Keras, a layer
 built with ``trainable=False`` (frozen for fine-tuning) always runs in inference mode.
 (PyTorch's ``momentum=0.1`` weighs the *new* value and its running variance is unbiased.)
+
+``scale=False`` drops gamma (y = xhat + beta, as if gamma were 1), ``center=False`` drops beta
+(y = gamma * xhat): the formulas above with the missing parameter fixed at 1 or 0 and no gradient
+for it, as in Keras. Keras's weight order is kept: gamma, beta, moving_mean, moving_variance, each
+present.
 """
 import numpy as np
 
@@ -30,26 +35,34 @@ class BatchNormalization(Layer):
             raise NotImplementedError(f"BatchNormalization supports axis=-1 (channels last) only, got {axis}")
         momentum = real_number(momentum, "momentum", 0.0, 1.0)
         epsilon = real_number(epsilon, "epsilon", 0.0, low_open=True)
-        if not (center and scale):
-            raise NotImplementedError("BatchNormalization supports center=True, scale=True only")
+        self.center, self.scale = bool(center), bool(scale)
         self.axis, self.momentum, self.epsilon = -1, float(momentum), float(epsilon)
 
     def build(self, input_shape):
         out = super().build(input_shape)
         c = input_shape[-1]
-        self.add_param("gamma", np.ones(c))
-        self.add_param("beta", np.zeros(c))
+        if self.scale:
+            self.add_param("gamma", np.ones(c))
+        if self.center:
+            self.add_param("beta", np.zeros(c))
         self.state["moving_mean"] = np.zeros(c, dtype=self.dtype)
         self.state["moving_variance"] = np.ones(c, dtype=self.dtype)
         return out
 
     def count_trainable_params(self):
-        return 2 * self.input_shape[-1] if self.trainable else 0
+        return (self.scale + self.center) * self.input_shape[-1] if self.trainable else 0
+
+    def _gamma_beta(self):
+        """gamma and beta, a constant 1 / 0 for one dropped by ``scale=False`` / ``center=False``."""
+        c = self.input_shape[-1]
+        gamma = self.params["gamma"] if self.scale else np.ones(c, dtype=self.dtype)
+        beta = self.params["beta"] if self.center else np.zeros(c, dtype=self.dtype)
+        return gamma, beta
 
     def forward(self, x, training=False):
         self.check_input(x)
         x2d = np.ascontiguousarray(x, dtype=self.dtype).reshape(-1, x.shape[-1])
-        gamma, beta = self.params["gamma"], self.params["beta"]
+        gamma, beta = self._gamma_beta()
         # Keras: a frozen BatchNormalization (trainable=False) runs in inference mode, also in fit
         training = self.training = bool(training and self.trainable)
         self.x2d = x2d  # backward recomputes xhat from x (kernels.fused): nothing else is stored
@@ -68,14 +81,19 @@ class BatchNormalization(Layer):
         shape = dy.shape
         dy = np.ascontiguousarray(dy, dtype=self.dtype).reshape(-1, shape[-1])
         if self.training:
-            dx, dgamma, dbeta = batchnorm_backward_train(dy, self.x2d, self.mean, self.params["gamma"], self.inv_std)
-            self.grads["gamma"][...] = dgamma
-            self.grads["beta"][...] = dbeta
+            dx, dgamma, dbeta = batchnorm_backward_train(dy, self.x2d, self.mean, self._gamma_beta()[0], self.inv_std)
+            self._set_grads(dgamma, dbeta)
             return dx.reshape(shape)
         xhat = (self.x2d - self.state["moving_mean"]) * self.inv_std
-        self.grads["gamma"][...] = np.einsum("ij,ij->j", dy, xhat)
-        self.grads["beta"][...] = dy.sum(axis=0)
-        return (dy * (self.params["gamma"] * self.inv_std)).reshape(shape)
+        self._set_grads(np.einsum("ij,ij->j", dy, xhat), dy.sum(axis=0))
+        return (dy * (self._gamma_beta()[0] * self.inv_std)).reshape(shape)
+
+    def _set_grads(self, dgamma, dbeta):
+        if self.scale:
+            self.grads["gamma"][...] = dgamma
+        if self.center:
+            self.grads["beta"][...] = dbeta
 
     def get_config(self):
-        return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}
+        return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon, "center": self.center,
+                "scale": self.scale}

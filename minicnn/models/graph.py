@@ -239,7 +239,7 @@ class Model(EpochLoop, Trainer, InputChecks):
     def parameters(self):
         """``[(key, param, grad)]`` for every trainable parameter, keys ``"<layer>/<param>"``."""
         return [(f"{layer.name}/{k}", p, layer.grads[k]) for layer in self.trainable_layers
-                for k, p in layer.params.items()]
+                for k, p in layer.trainable_params().items()]
 
     def count_params(self):
         return sum(layer.count_params() for layer in self.layers)

@@ -21,6 +21,7 @@ import numpy as np
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
+from .. import tta as test_time_augmentation
 from ..callbacks import callback_list
 from ..checks import positive_int
 from .checks import as_list, n_samples, take
@@ -210,10 +211,13 @@ class Trainer:
         return self.evaluate(x, y, batch_size=n_samples(self._check_x(x)), verbose=0)
 
     # ------------------------------------------------------------------ whole arrays
-    def predict(self, x, batch_size=32, verbose=0, callbacks=None):
+    def predict(self, x, batch_size=32, verbose=0, callbacks=None, tta=0):
         """The model's output (probabilities for a softmax model), shape (N,) + output_shape; a list
         of arrays for a model with several outputs. ``callbacks`` get the ``on_predict_*`` hooks, batch
-        logs ``{"outputs": batch_outputs}``."""
+        logs ``{"outputs": batch_outputs}``; ``tta=1|2`` averages the outputs over mirrored / shifted
+        views (``minicnn.tta``)."""
+        if tta:
+            return test_time_augmentation.predict(self, x, tta, positive_int(batch_size, "batch_size"))
         batch_size = positive_int(batch_size, "batch_size")
         x = self._check_x(x)
         self._check_finite(x)
@@ -236,10 +240,13 @@ class Trainer:
     def __call__(self, x, training=False):
         return self._forward(self._as_float(self._check_x(x)), training)
 
-    def evaluate(self, x, y, batch_size=32, verbose=1, callbacks=None):
+    def evaluate(self, x, y, batch_size=32, verbose=1, callbacks=None, tta=0):
         """Mean loss and accuracy over ``(x, y)``: ``[loss, accuracy]`` (the loss alone without metrics);
         with several outputs ``[loss, <output>_loss..., <output>_accuracy...]``. ``callbacks`` get the
         ``on_test_*`` hooks with the running means as batch logs."""
+        if tta:  # of the test-time-augmented outputs (minicnn.tta), returned without printing
+            return test_time_augmentation.evaluate(self, x, self._check_y(y, n_samples(self._check_x(x))), tta,
+                                                  positive_int(batch_size, "batch_size"))
         logs = self._evaluate_logs(x, y, batch_size, callbacks=callbacks, verbose=verbose)
         if verbose:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))

@@ -116,7 +116,6 @@ def test_branches_merges_and_shared_layers_build_graphs():
     (lambda: layers.BatchNormalization(beta_regularizer="l2"), "beta_regularizer.*Dropout"),
     (lambda: layers.MaxPooling2D(activity_regularizer="l2"), "activity_regularizer.*Dropout"),
     (lambda: layers.Dense(2, kernel_initializer="orthogonal"), "orthogonal.*glorot_uniform"),
-    (lambda: layers.BatchNormalization(center=False), "center"),
     (lambda: layers.Dropout(0.5, noise_shape=(1, 3)), "noise_shape"),
     (lambda: layers.GlobalAveragePooling2D(keepdims=True), "keepdims"),
     (lambda: optimizers.Ftrl, "Ftrl.*optimizers.SGD, Adam, AdamW, RMSprop"),
@@ -268,3 +267,9 @@ def test_two_headed_functional_model_with_named_losses():
     assert list(scores) == model.metrics_names and scores["loss"] == pytest.approx(
         scores["digit_loss"] + 0.2 * scores["parity_loss"], rel=1e-6)
     assert [p.shape for p in model.predict(x[:3])] == [(3, 3), (3, 2)]
+
+
+def test_batchnorm_center_and_scale_false_are_supported():
+    bn = layers.BatchNormalization(center=False, scale=False)
+    bn.build((4, 4, 3))
+    assert bn.params == {} and len(bn.get_weights()) == 2

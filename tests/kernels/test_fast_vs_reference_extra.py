@@ -224,6 +224,20 @@ def test_sgd_momentum_kernel(dtype, nesterov):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_torch_kernel(dtype, nesterov):
+    p = RNG.standard_normal((7, 3)).astype(dtype)
+    v = RNG.standard_normal((7, 3)).astype(dtype)
+    p_ref, v_ref = p.copy(), v.copy()
+    for _ in range(3):
+        g = RNG.standard_normal((7, 3)).astype(dtype)
+        fused.sgd_torch_update_reference(p_ref, g, v_ref, dtype(0.1), dtype(0.85), nesterov, dtype(0.003))
+        fused.sgd_torch_update(p, g, v, 0.1, 0.85, nesterov, 0.003)
+    np.testing.assert_allclose(p, p_ref, **tol(dtype))
+    np.testing.assert_allclose(v, v_ref, **tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_adam_kernel(dtype):
     p = RNG.standard_normal(50).astype(dtype)
     m, v = np.zeros_like(p), np.zeros_like(p)

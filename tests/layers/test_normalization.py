@@ -64,3 +64,37 @@ def test_frozen_batchnorm_runs_in_inference_mode_like_keras():
     np.testing.assert_array_equal(bn.state["moving_mean"], [1.0, 2.0, 3.0])   # statistics untouched
     np.testing.assert_allclose(y, (x - [1, 2, 3]) / np.sqrt(1 + 1e-3), rtol=1e-6)  # moving statistics used
     assert bn.count_trainable_params() == 0
+
+
+@pytest.mark.parametrize("center, scale", [(True, False), (False, True), (False, False)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batchnorm_without_scale_or_center_gradients(center, scale, training):
+    layer = BatchNormalization(center=center, scale=scale)
+    layer.build((3, 3, 2))
+    rng = np.random.default_rng(1)
+    assert sorted(layer.params) == sorted(k for k, keep in (("gamma", scale), ("beta", center)) if keep)
+    for key in layer.params:
+        layer.params[key][...] = rng.uniform(0.5, 1.5, 2)
+    layer.state["moving_variance"][...] = rng.uniform(0.5, 2, 2)
+    assert_gradients_correct(layer, (3, 3, 2), batch_size=4, training=training)
+
+
+def test_scale_false_is_gamma_fixed_at_one_and_center_false_beta_at_zero():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((16, 2, 2, 3)).astype(np.float32)
+    full = BatchNormalization()
+    full.build((2, 2, 3))
+    full.params["beta"][...] = [0.5, -1.0, 2.0]
+    no_scale = BatchNormalization(scale=False)
+    no_scale.build((2, 2, 3))
+    no_scale.params["beta"][...] = [0.5, -1.0, 2.0]
+    np.testing.assert_array_equal(no_scale.forward(x, True), full.forward(x, True))
+    dy = rng.standard_normal(x.shape).astype(np.float32)
+    np.testing.assert_array_equal(no_scale.backward(dy), full.backward(dy))
+    np.testing.assert_array_equal(no_scale.grads["beta"], full.grads["beta"])
+    no_center = BatchNormalization(center=False)
+    no_center.build((2, 2, 3))
+    np.testing.assert_allclose(no_center.forward(x, True), full.forward(x, True) - full.params["beta"], atol=1e-6)
+    assert no_scale.count_params() == 9 and no_scale.count_trainable_params() == 3
+    config = no_scale.get_config()
+    assert config["scale"] is False and BatchNormalization.from_config(config).scale is False

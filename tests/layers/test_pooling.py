@@ -48,3 +48,16 @@ def test_global_max_pool_tie_routes_once():
     pool = GlobalMaxPooling2D()
     pool.forward(x)
     assert pool.backward(np.ones((1, 1), np.float32)).sum() == 1
+
+
+@pytest.mark.parametrize("size", [3, 4, 5, 7])
+def test_maxpool_3_floors_like_torch(size):
+    """airbench's MaxPool2d(3) (and MaxPool2d(2) on odd maps): 'valid' pooling drops the leftover
+    rows and columns, as PyTorch's floor mode does."""
+    torch = pytest.importorskip("torch")
+    from minicnn.layers import MaxPooling2D
+    x = np.random.default_rng(size).standard_normal((2, size, size, 3)).astype(np.float32)
+    for pool in (2, 3):
+        ours = MaxPooling2D(pool).forward(x)
+        ref = torch.nn.functional.max_pool2d(torch.tensor(x).permute(0, 3, 1, 2), pool).permute(0, 2, 3, 1).numpy()
+        np.testing.assert_array_equal(ours, ref)
