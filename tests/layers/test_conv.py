@@ -28,6 +28,26 @@ def test_conv_gradients_with_chunked_batches(monkeypatch):
     assert_gradients_correct(Conv2D(2, (3, 2), strides=2, padding="same"), (5, 6, 2), batch_size=3)
 
 
+@pytest.mark.parametrize("padding", ["same", "valid"])
+@pytest.mark.parametrize("activation", [None, "relu"])
+def test_winograd_conv_gradients_match_finite_differences(monkeypatch, padding, activation):
+    """The layer on the Winograd path (3x3, stride 1; the channel floor lowered so that a small
+    layer takes it), checked by finite differences on sampled coordinates."""
+    monkeypatch.setattr(conv_module, "WINOGRAD", True)
+    monkeypatch.setattr(conv_module, "WINOGRAD_MIN_CHANNELS", 1)
+    layer = Conv2D(3, 3, padding=padding, activation=activation)
+    assert conv_module.uses_winograd(WindowGeometry(5, 6, (3, 3), (1, 1), padding), 2, 3)
+    assert_gradients_correct(layer, (5, 6, 2), batch_size=2)
+
+
+def test_wide_conv_takes_winograd_and_passes_the_gradient_check(monkeypatch):
+    """Switched on, 64 channels in and out take Winograd; sampled coordinates."""
+    monkeypatch.setattr(conv_module, "WINOGRAD", True)
+    assert not conv_module.uses_winograd(WindowGeometry(4, 4, (3, 3), (1, 1), "same"), 32, 64)
+    assert conv_module.uses_winograd(WindowGeometry(4, 4, (3, 3), (1, 1), "same"), 64, 64)
+    assert_gradients_correct(Conv2D(64, 3, padding="same"), (4, 4, 64), batch_size=2, max_coords=60)
+
+
 def test_forward_matches_reference_and_shapes():
     layer = Conv2D(4, (3, 2), strides=(2, 1), padding="same", input_shape=(7, 6, 3))
     assert layer.build((7, 6, 3)) == (4, 6, 4)
