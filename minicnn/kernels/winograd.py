@@ -35,6 +35,7 @@ runs the 16 products, a numba transform writes y (or dx). The chunks depend on t
 the per-chunk kernel gradients are added in chunk order, so results are deterministic.
 """
 import numpy as np
+from numba import njit
 
 from . import parallel
 from .fused import bias_act, relu_mask_bias_grad
@@ -67,12 +68,13 @@ def tile_grid(geom):
     return -(-geom.out_h // 2), -(-geom.out_w // 2)
 
 
-def pad_for_tiles(x, geom):
+def pad_for_tiles(x, geom, out=None):
     """x (N, H, W, C) zero-padded to (N, 2 th + 2, 2 tw + 2, C), the image at (pad_top, pad_left):
-    every tile's 4x4 patch lies inside."""
+    every tile's 4x4 patch lies inside. ``out``: an array of that shape to fill instead of a new one."""
     th, tw = tile_grid(geom)
     n, h, w, c = x.shape
-    xp = np.zeros((n, 2 * th + 2, 2 * tw + 2, c), dtype=x.dtype)
+    xp = np.empty((n, 2 * th + 2, 2 * tw + 2, c), dtype=x.dtype) if out is None else out
+    xp[...] = 0
     xp[:, geom.pad_top:geom.pad_top + h, geom.pad_left:geom.pad_left + w] = x
     return xp
 
@@ -220,20 +222,20 @@ def _output_grad_transform_kernel(dz, th, tw, dm):
                     g01 = dz[b, r, q + 1, ch] if right else zero
                     g10 = dz[b, r + 1, q, ch] if down else zero
                     g11 = dz[b, r + 1, q + 1, ch] if down and right else zero
-                    # A dY: rows (g0, g0 + g1, g0 - g1, -g1), then the same along each row
-                    for i in range(4):
-                        if i == 0:
-                            h0, h1 = g00, g01
-                        elif i == 1:
-                            h0, h1 = g00 + g10, g01 + g11
-                        elif i == 2:
-                            h0, h1 = g00 - g10, g01 - g11
-                        else:
-                            h0, h1 = -g10, -g11
-                        dm[t, 4 * i, ch] = h0
-                        dm[t, 4 * i + 1, ch] = h0 + h1
-                        dm[t, 4 * i + 2, ch] = h0 - h1
-                        dm[t, 4 * i + 3, ch] = -h1
+                    # A dY: rows (g0, g0 + g1, g0 - g1, -g1); then (.) A^T: the same along each row
+                    _a_row(dm, t, 0, ch, g00, g01)
+                    _a_row(dm, t, 4, ch, g00 + g10, g01 + g11)
+                    _a_row(dm, t, 8, ch, g00 - g10, g01 - g11)
+                    _a_row(dm, t, 12, ch, -g10, -g11)
+
+
+@njit(inline="always", cache=True)
+def _a_row(dm, t, k, ch, h0, h1):
+    """One row of A dY A^T: the 2-vector (h0, h1) times A^T, into points k..k+3."""
+    dm[t, k, ch] = h0
+    dm[t, k + 1, ch] = h0 + h1
+    dm[t, k + 2, ch] = h0 - h1
+    dm[t, k + 3, ch] = -h1
 
 
 @kernel
@@ -295,15 +297,6 @@ def winograd_chunks(batch, geom, channels, filters, itemsize):
     return chunk_bounds(batch, min(step, parallel.split_bounds(batch, flops)[0][1]))
 
 
-def _padded_chunk(x, geom, start, stop, worker):
-    th, tw = tile_grid(geom)
-    n, h, w, c = x.shape
-    xp = shared_scratch("wino_xp", worker, (stop - start, 2 * th + 2, 2 * tw + 2, c), x.dtype)
-    xp[...] = 0
-    xp[:, geom.pad_top:geom.pad_top + h, geom.pad_left:geom.pad_left + w] = x[start:stop]
-    return xp
-
-
 def _by_point(a):
     """The (16, tiles, channels) view of a tile-major (tiles, 16, channels) array, for the 16 products.
 
@@ -313,10 +306,16 @@ def _by_point(a):
     return a.transpose(1, 0, 2)
 
 
+def _padded_scratch(x, geom, samples, worker):
+    """The worker's (samples, 2 th + 2, 2 tw + 2, C) buffer of padded images (or their gradient)."""
+    th, tw = tile_grid(geom)
+    return shared_scratch("wino_xp", worker, (samples, 2 * th + 2, 2 * tw + 2, x.shape[3]), x.dtype)
+
+
 def _transformed_input(x, geom, start, stop, worker):
     """V of samples ``start:stop``, tile-major (tiles, 16, C), in the worker's scratch."""
     th, tw = tile_grid(geom)
-    xp = _padded_chunk(x, geom, start, stop, worker)
+    xp = pad_for_tiles(x[start:stop], geom, out=_padded_scratch(x, geom, stop - start, worker))
     v = shared_scratch("wino_v", worker, ((stop - start) * th * tw, 16, x.shape[3]), x.dtype)
     _input_transform_kernel(xp, v)
     return v
@@ -366,7 +365,7 @@ def conv2d_winograd_backward(dy, y, relu, x, kernel, geom, input_grad=True):
         if input_grad:
             dv = v                                                           # V is no longer needed
             np.matmul(_by_point(dm), u_t, out=_by_point(dv))
-            dxp = shared_scratch("wino_xp", worker, (stop - start, 2 * th + 2, 2 * tw + 2, c), x.dtype)
+            dxp = _padded_scratch(x, geom, stop - start, worker)
             _input_grad_transform_kernel(dv, th, tw, dxp)
             dx[start:stop] = dxp[:, geom.pad_top:geom.pad_top + h, geom.pad_left:geom.pad_left + w]
         return du, db
