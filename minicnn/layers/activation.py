@@ -371,7 +371,8 @@ class PReLU(Layer):
     """Parametric ReLU: ``y = max(x, 0) - alpha * max(-x, 0)`` with a trainable ``alpha`` of shape
     ``input_shape`` where the (1-based, batch = 0) ``shared_axes`` have size 1.
 
-    Backward: ``dx = dy * ([x > 0] + alpha * [x < 0])``;
+    Backward: ``dx = dy * ([x > 0] + alpha * [x <= 0])`` (at the kink x = 0 the left slope, alpha, as
+    ReLU takes its left slope 0 there; PyTorch does the same);
     ``dL/dalpha = sum(dy * min(x, 0))`` over the batch axis and ``shared_axes``.
     """
 
@@ -413,7 +414,7 @@ class PReLU(Layer):
         self.grads["alpha"][...] = (dy * np.minimum(x, 0)).sum(axis=(0,) + tuple(self.shared_axes or ()),
                                                               keepdims=True)[0]
         self.add_regularization_gradients()
-        return dy * ((x > 0) + alpha * (x < 0))
+        return dy * np.where(x > 0, 1, alpha).astype(dy.dtype, copy=False)
 
     def kink_state(self):  # f' is alpha at x <= 0: at 0 the mask equals the left side's
         return [self.x > 0] if getattr(self, "x", None) is not None else []

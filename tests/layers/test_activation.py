@@ -56,6 +56,20 @@ def test_prelu_shared_axes_and_softmax_over_several_axes():
         PReLU(shared_axes=[4]).build((3, 4, 2))
 
 
+def test_prelu_takes_the_left_slope_at_zero():
+    # at x = 0 the derivative is alpha (the side whose kink_state matches), not 0: the gradient check
+    # on an all-zero input compares it with the left one-sided slope and must pass for any alpha
+    from minicnn import gradcheck
+    prelu = PReLU(alpha_initializer=minicnn.initializers.Constant(0.3), shared_axes=[1, 2])
+    x = np.zeros((1, 3, 3, 2))
+    prelu.build(x.shape[1:])
+    prelu.forward(x, training=True)
+    np.testing.assert_array_equal(prelu.backward(np.ones_like(x)), np.broadcast_to(prelu.params["alpha"], x.shape))
+    report = gradcheck.check_layer(PReLU(alpha_initializer=minicnn.initializers.Constant(0.3), shared_axes=[1, 2]),
+                                   x=x)
+    assert report.passed and report["input"].kinks == x.size, str(report)
+
+
 def test_formulas_match_independent_definitions():
     x = np.linspace(-4, 4, 17)
     sig = 1 / (1 + np.exp(-x))
