@@ -13,7 +13,7 @@ negative_slope=a,   ``- a * max(t - x, 0)``                    clipping) + a * [
 threshold=t)
 leaky_relu        ``x if x > 0 else a * x`` (a = 0.2; the      ``1 if x > 0 else a``
                   LeakyReLU layer's default is 0.3)
-PReLU             ``max(x, 0) - alpha * max(-x, 0)``,          ``[x > 0] + alpha * [x < 0]``;
+PReLU             ``max(x, 0) - alpha * max(-x, 0)``,          ``[x > 0] + alpha * [x < 0]`` (0 at 0);
                   alpha trainable, shape input_shape with      ``dL/dalpha = sum dy * min(x, 0)`` over
                   ``shared_axes`` set to 1                     the batch and shared axes
 elu               ``x if x > 0 else alpha * (exp(x) - 1)``     ``1 if x > 0 else alpha * exp(x)``
@@ -371,8 +371,8 @@ class PReLU(Layer):
     """Parametric ReLU: ``y = max(x, 0) - alpha * max(-x, 0)`` with a trainable ``alpha`` of shape
     ``input_shape`` where the (1-based, batch = 0) ``shared_axes`` have size 1.
 
-    Backward: ``dx = dy * ([x > 0] + alpha * [x <= 0])`` (at the kink x = 0 the left slope, alpha, as
-    ReLU takes its left slope 0 there; PyTorch does the same);
+    Backward: ``dx = dy * ([x > 0] + alpha * [x < 0])``, so 0 at the kink x = 0 as in Keras on
+    TensorFlow (``relu(x) - alpha * relu(-x)``, and relu' is 0 at 0; PyTorch takes alpha there);
     ``dL/dalpha = sum(dy * min(x, 0))`` over the batch axis and ``shared_axes``.
     """
 
@@ -414,10 +414,14 @@ class PReLU(Layer):
         self.grads["alpha"][...] = (dy * np.minimum(x, 0)).sum(axis=(0,) + tuple(self.shared_axes or ()),
                                                               keepdims=True)[0]
         self.add_regularization_gradients()
-        return dy * np.where(x > 0, 1, alpha).astype(dy.dtype, copy=False)
+        return dy * ((x > 0) + alpha * (x < 0))
 
-    def kink_state(self):  # f' is alpha at x <= 0: at 0 the mask equals the left side's
-        return [self.x > 0] if getattr(self, "x", None) is not None else []
+    def kink_state(self):
+        """``[x > 0, x < 0]``: at x = 0 the derivative 0 is neither side's slope (1 and alpha), so both
+        masks flip there, and the gradient check counts the coordinate as unverifiable instead of
+        judging it against one side (as for ``ReLU(negative_slope=a)``, the same function)."""
+        x = getattr(self, "x", None)
+        return [x > 0, x < 0] if x is not None else []
 
     def get_config(self):
         return {**super().get_config(), "alpha_initializer": initializers.serialize(self.alpha_initializer),

@@ -56,18 +56,21 @@ def test_prelu_shared_axes_and_softmax_over_several_axes():
         PReLU(shared_axes=[4]).build((3, 4, 2))
 
 
-def test_prelu_takes_the_left_slope_at_zero():
-    # at x = 0 the derivative is alpha (the side whose kink_state matches), not 0: the gradient check
-    # on an all-zero input compares it with the left one-sided slope and must pass for any alpha
+def test_prelu_at_zero_follows_tensorflow_and_is_not_misjudged():
+    # at x = 0 Keras's relu(x) - alpha * relu(-x) has the derivative 0 on TensorFlow, neither side's
+    # slope (1 and alpha): the kink check must count those coordinates as unverifiable, not fail them,
+    # whatever alpha (it failed before kink_state reported both masks)
     from minicnn import gradcheck
-    prelu = PReLU(alpha_initializer=minicnn.initializers.Constant(0.3), shared_axes=[1, 2])
-    x = np.zeros((1, 3, 3, 2))
-    prelu.build(x.shape[1:])
-    prelu.forward(x, training=True)
-    np.testing.assert_array_equal(prelu.backward(np.ones_like(x)), np.broadcast_to(prelu.params["alpha"], x.shape))
-    report = gradcheck.check_layer(PReLU(alpha_initializer=minicnn.initializers.Constant(0.3), shared_axes=[1, 2]),
-                                   x=x)
-    assert report.passed and report["input"].kinks == x.size, str(report)
+    for alpha in (0.3, -0.2):
+        make = lambda: PReLU(alpha_initializer=minicnn.initializers.Constant(alpha), shared_axes=[1, 2])
+        prelu, x = make(), np.zeros((1, 3, 3, 2))
+        prelu.build(x.shape[1:])
+        prelu.forward(x, training=True)
+        np.testing.assert_array_equal(prelu.backward(np.ones_like(x)), np.zeros_like(x))
+        x[0, 0, 0, 0] = 0.5                       # one coordinate off the kink: still checked
+        report = gradcheck.check_layer(make(), x=x)
+        assert report.passed, str(report)
+        assert report["input"].skipped_kinks == x.size - 1 and report["input"].checked == 1, str(report)
 
 
 def test_formulas_match_independent_definitions():
