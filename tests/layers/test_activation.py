@@ -60,7 +60,6 @@ def test_prelu_at_zero_follows_tensorflow_and_is_not_misjudged():
     # at x = 0 Keras's relu(x) - alpha * relu(-x) has the derivative 0 on TensorFlow, neither side's
     # slope (1 and alpha): the kink check must count those coordinates as unverifiable, not fail them,
     # whatever alpha (it failed before kink_state reported both masks)
-    from minicnn import gradcheck
     for alpha in (0.3, -0.2):
         make = lambda: PReLU(alpha_initializer=minicnn.initializers.Constant(alpha), shared_axes=[1, 2])
         prelu, x = make(), np.zeros((1, 3, 3, 2))
@@ -68,7 +67,7 @@ def test_prelu_at_zero_follows_tensorflow_and_is_not_misjudged():
         prelu.forward(x, training=True)
         np.testing.assert_array_equal(prelu.backward(np.ones_like(x)), np.zeros_like(x))
         x[0, 0, 0, 0] = 0.5                       # one coordinate off the kink: still checked
-        report = gradcheck.check_layer(make(), x=x)
+        report = minicnn.gradcheck.check_layer(make(), x=x)
         assert report.passed, str(report)
         assert report["input"].skipped_kinks == x.size - 1 and report["input"].checked == 1, str(report)
 
