@@ -12,13 +12,25 @@ import ctypes.util
 
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
+#: mallopt takes a C int: larger values must not reach it (ctypes would wrap 2**34 to 0, which
+#: means "trim the heap on every free", the opposite of what is asked).
+INT_MAX = 2**31 - 1
 
 
-def retain_freed_memory(mmap_threshold=1 << 30, trim_threshold=1 << 34):
-    """``mallopt`` the two thresholds; True when glibc accepted both, False when unavailable."""
+def retain_freed_memory(mmap_threshold=1 << 30, trim_threshold=INT_MAX):
+    """``mallopt`` the two thresholds; True when glibc accepted both, False when unavailable.
+
+    Blocks up to ``mmap_threshold`` bytes come from the heap instead of fresh ``mmap`` pages, and
+    the heap's free top is returned to the system only beyond ``trim_threshold`` bytes (both at
+    most :data:`INT_MAX`)."""
+    for name, value in (("mmap_threshold", mmap_threshold), ("trim_threshold", trim_threshold)):
+        if not 0 <= value <= INT_MAX:
+            raise ValueError(f"retain_freed_memory: {name} must be between 0 and {INT_MAX} (a C int), got {value}")
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.mallopt(M_MMAP_THRESHOLD, int(mmap_threshold))) and \
-            bool(libc.mallopt(M_TRIM_THRESHOLD, int(trim_threshold)))
+        mallopt = libc.mallopt
     except (OSError, AttributeError):
         return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(M_MMAP_THRESHOLD, mmap_threshold)) and bool(mallopt(M_TRIM_THRESHOLD, trim_threshold))
