@@ -33,3 +33,25 @@ def test_fused_gelu_matches_reference(dtype):
     np.testing.assert_allclose(gelu(x), gelu_reference(x), **tol)
     np.testing.assert_allclose(gelu_backward(x, dy), gelu_backward_reference(x, dy), **tol)
     assert gelu(x).dtype == dtype and gelu_backward(x, dy).dtype == dtype
+
+
+def test_vectorized_exp_is_within_one_float32_ulp():
+    """The float32 GELU backward's exp (Cephes' expf with a table of 2^n) against float64's exp,
+    over the whole range it is used on, every float32 spacing near the points where n changes."""
+    from minicnn.kernels.special import exp_nonpositive
+    t = np.concatenate([-np.linspace(0, 87, 2_000_001), -np.log(2) * (np.arange(126) + 0.5)]).astype(np.float32)
+    exact = np.exp(t.astype(np.float64))
+    relative = np.abs(exp_nonpositive(t) - exact) / exact
+    assert relative.max() < 2.0 ** -23, relative.max()   # one ulp of float32 at 1
+    assert exp_nonpositive(np.float32([-200.0]))[0] == np.float32(np.exp(np.float32(-87.0)))
+    with pytest.raises(ValueError, match="t <= 0"):
+        exp_nonpositive(np.float32([0.5]))
+
+
+def test_float32_gelu_backward_in_the_tails():
+    """Far from 0 the derivative is Phi(x) + x phi(x) with a tiny phi: 0 and 1 up to float32."""
+    from minicnn.kernels.special import gelu_backward, gelu_backward_reference
+    x = np.linspace(-15, 15, 30001).astype(np.float32)
+    dy = np.ones_like(x)
+    np.testing.assert_allclose(gelu_backward(x, dy), gelu_backward_reference(x.astype(np.float64), 1.0),
+                               rtol=1e-5, atol=2e-7)
