@@ -19,17 +19,17 @@ no col2im. :func:`conv2d_backward` takes that path where it measured faster ('sa
 ``F <= C``: see :func:`uses_flipped_input_grad`); :func:`input_grad_reference` (the col2im form)
 and :func:`input_grad_flipped_reference` (the convolution form, plain loops) document both.
 
-With ``MINICNN_WINOGRAD=1`` a 3x3 stride-1 convolution with enough channels (:func:`uses_winograd`)
-takes Winograd F(2x2, 3x3) instead, forward and backward (:mod:`minicnn.kernels.winograd`): 16
-products with inner dimension C in place of one with 9C over four times the rows, 2.25x fewer
-multiplications, but measured no faster here (see :data:`WINOGRAD_MIN_CHANNELS`), so off by default.
+A 3x3 stride-1 convolution with enough channels (:func:`uses_winograd`) takes Winograd
+F(4x4, 3x3) instead, forward and backward (:mod:`minicnn.kernels.winograd`): 36 products with inner
+dimension C in place of one with 9C over 16 times the rows, up to 4x fewer multiplications
+(``MINICNN_WINOGRAD=0`` turns it off, for A/B measurements).
 
 Engine (:func:`conv2d_forward`, :func:`conv2d_backward`): the batch is cut into chunks of samples
 whose columns stay under :data:`COLS_BUDGET_BYTES` (cache-sized), and small batches with enough
 work into at least ``parallel.SPLIT_PARTS`` chunks, so that both cores work on them; the chunks run on
 ``kernels.parallel`` workers. The chunking depends on the shapes only, never on the thread count,
 so a step gives the same numbers on 1 or 2 threads; the per-chunk kernel gradients are added in
-chunk order. A layer's columns are kept from forward to backward when they fit
+a fixed order (``parallel.sum_chunks``). A layer's columns are kept from forward to backward when they fit
 :data:`KEEP_COLS_BYTES`; otherwise backward recomputes them chunk by chunk in shared scratch.
 """
 import numpy as np
@@ -41,7 +41,7 @@ from .fused import bias_act, relu_mask_bias_grad
 from .im2col import col2im, col2im_reference, im2col
 from .padding import WindowGeometry, normalize_padding, normalize_tuple
 from . import parallel
-from .parallel import chunk_bounds, map_chunks, shared_scratch
+from .parallel import chunk_bounds, map_chunks, shared_scratch, sum_chunks
 
 #: Upper bound on the im2col buffer of one chunk (bytes). Larger batches are processed in chunks.
 #: Small enough to stay in cache: a 3x3 'same' conv 32->32 on 64 CIFAR images (75 MB of columns)
@@ -49,13 +49,13 @@ from .parallel import chunk_bounds, map_chunks, shared_scratch
 COLS_BUDGET_BYTES = 4 * 2**20
 #: A layer keeps its whole batch's columns for backward (instead of recomputing them) up to this size.
 KEEP_COLS_BYTES = 8 * 2**20
-#: With ``MINICNN_WINOGRAD=1``, 3x3 stride-1 convolutions with at least this many input channels and
-#: filters take Winograd F(2x2, 3x3) (:mod:`minicnn.kernels.winograd`). Off by default: on the 2-core
-#: Sapphire Rapids VM, forward + backward measured 0.6-1.1x the im2col path's speed (1.11x at best,
-#: 256->256 channels on 7x7 images; slower below 64 channels and on 3x3 images), because its 16
-#: products with inner dimension C run below the one im2col product with inner dimension 9C.
-WINOGRAD_MIN_CHANNELS = 64
-WINOGRAD = os.environ.get("MINICNN_WINOGRAD", "0") == "1"
+#: 3x3 stride-1 convolutions with at least this many input channels and filters take Winograd
+#: F(4x4, 3x3) (:mod:`minicnn.kernels.winograd`). Measured on the 2-core Sapphire Rapids VM, forward +
+#: backward against im2col: 1.6-1.9x faster at 64-256 channels (speedrun shapes, batch 1024; cifar_bn's
+#: 64 and 128 channels at batch 64), 1.2x at 32 -> 32 on 32x32 images, about even at 24 -> 64 on 31x31
+#: and at 32 -> 64 on 15x15 ('valid', batch 32); 3 input channels 3-4x slower (inner dimension 3).
+WINOGRAD_MIN_CHANNELS = 32
+WINOGRAD = os.environ.get("MINICNN_WINOGRAD", "1") == "1"
 
 
 def samples_per_chunk(batch, geom, channels, itemsize, budget=None):
@@ -127,7 +127,7 @@ def uses_flipped_input_grad(geom, channels, filters):
 
 def uses_winograd(geom, channels, filters):
     """True where the engine computes the convolution (forward and backward) by Winograd
-    F(2x2, 3x3): switched on (:data:`WINOGRAD`), a 3x3 stride-1 window and at least
+    F(4x4, 3x3): switched on (:data:`WINOGRAD`), a 3x3 stride-1 window and at least
     :data:`WINOGRAD_MIN_CHANNELS` channels in and out."""
     return WINOGRAD and winograd.applies(geom) and min(channels, filters) >= WINOGRAD_MIN_CHANNELS
 
@@ -165,7 +165,7 @@ def conv2d_forward(x, kernel, bias, relu, geom, work=None):
 
     x: (N, H, W, C) C-contiguous, kernel: (kh, kw, C, F), bias: (F,) or None -> (N, out_h, out_w, F).
     ``work`` (a :class:`ConvWorkspace`) keeps the columns for :func:`conv2d_backward` when they fit.
-    Where :func:`uses_winograd`, the same convolution by Winograd F(2x2, 3x3) (no columns).
+    Where :func:`uses_winograd`, the same convolution by Winograd F(4x4, 3x3) (no columns).
     """
     n, _, _, c = x.shape
     f = kernel.shape[3]
@@ -233,11 +233,7 @@ def conv2d_backward(dy, y, relu, x, kernel, geom, work=None, input_grad=True):
             col2im(dcols, (stop - start, h, w, c), geom, out=dx[start:stop])
         return dk, db
 
-    parts = map_chunks(run, chunks)
-    dk, db = parts[0]
-    for dk_part, db_part in parts[1:]:  # in chunk order: deterministic
-        dk += dk_part
-        db += db_part
+    dk, db = sum_chunks(run, chunks)
     return dk.reshape(kernel.shape), db, dx
 
 

@@ -59,6 +59,35 @@ def map_chunks(fn, chunks):
     return ordered
 
 
+def sum_chunks(fn, chunks):
+    """``(sum of fn(c)[0], sum of fn(c)[1], ...)`` over ``chunks``, on the workers, in a fixed order.
+
+    ``fn(chunk, worker)`` returns a tuple of arrays (a chunk's partial gradients). The chunks are cut
+    into ``SPLIT_PARTS`` runs of consecutive chunks (:func:`split_bounds`: by the chunk count only);
+    each run is summed in chunk order on one worker, then the runs in order. So only one partial sum
+    per run is alive at a time (not one per chunk) and the result never depends on the thread count.
+    ``fn``'s arrays may be scratch: they are copied before the next chunk runs.
+    """
+    def run(group, worker):
+        total = None
+        for chunk in chunks[group[0]:group[1]]:
+            part = fn(chunk, worker)
+            if total is None:
+                total = tuple(np.array(p, copy=True) for p in part)
+            else:
+                for acc, p in zip(total, part):
+                    acc += p
+        return total
+
+    groups = split_bounds(len(chunks), len(chunks), minimum=2)
+    totals = map_chunks(run, groups)
+    result = totals[0]
+    for total in totals[1:]:  # in group order: deterministic
+        for acc, p in zip(result, total):
+            acc += p
+    return result
+
+
 def chunk_bounds(n, step):
     """``[(start, stop), ...]`` covering ``range(n)`` in steps of ``step``."""
     return [(start, min(start + step, n)) for start in range(0, n, step)]

@@ -17,9 +17,9 @@ Fast paths (same numbers up to float32 rounding, in ``minicnn.kernels.conv``): t
 ReLU are applied in one pass in place (for a ReLU layer ``logits`` is then None and the ReLU output
 is kept for the mask), and the ReLU mask and the bias gradient in one pass on the way back; for
 stride 1 and 'same' padding dx may be computed as the convolution of dZ with the flipped kernel
-(the same dx, without col2im); with ``MINICNN_WINOGRAD=1`` a 3x3 stride-1 convolution with 64 or
-more channels in and out is computed by Winograd F(2x2, 3x3) (``minicnn.kernels.winograd``, the
-same three gradients by the chain rule through its transforms). The input gradient is skipped when ``needs_input_grad`` is False
+(the same dx, without col2im); a 3x3 stride-1 convolution with 32 or more channels in and out is
+computed by Winograd F(4x4, 3x3) (``minicnn.kernels.winograd``, the same three gradients by the
+chain rule through its transforms). The input gradient is skipped when ``needs_input_grad`` is False
 (a model's first layer). Chunking, threads and scratch buffers live in the kernels.
 """
 import numpy as np

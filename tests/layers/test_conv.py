@@ -40,10 +40,10 @@ def test_winograd_conv_gradients_match_finite_differences(monkeypatch, padding, 
     assert_gradients_correct(layer, (5, 6, 2), batch_size=2)
 
 
-def test_wide_conv_takes_winograd_and_passes_the_gradient_check(monkeypatch):
-    """Switched on, 64 channels in and out take Winograd; sampled coordinates."""
-    monkeypatch.setattr(conv_module, "WINOGRAD", True)
-    assert not conv_module.uses_winograd(WindowGeometry(4, 4, (3, 3), (1, 1), "same"), 32, 64)
+def test_wide_conv_takes_winograd_and_passes_the_gradient_check():
+    """By default 32 or more channels in and out take Winograd; sampled coordinates."""
+    assert not conv_module.uses_winograd(WindowGeometry(4, 4, (3, 3), (1, 1), "same"), 16, 64)
+    assert conv_module.uses_winograd(WindowGeometry(4, 4, (3, 3), (1, 1), "same"), 32, 64)
     assert conv_module.uses_winograd(WindowGeometry(4, 4, (3, 3), (1, 1), "same"), 64, 64)
     assert_gradients_correct(Conv2D(64, 3, padding="same"), (4, 4, 64), batch_size=2, max_coords=60)
 
