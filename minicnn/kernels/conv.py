@@ -20,7 +20,7 @@ no col2im. :func:`conv2d_backward` takes that path where it measured faster ('sa
 and :func:`input_grad_flipped_reference` (the convolution form, plain loops) document both.
 
 A 3x3 stride-1 convolution with enough channels (:func:`uses_winograd`) takes Winograd
-F(4x4, 3x3) instead, forward and backward (:mod:`minicnn.kernels.winograd`): 36 products with inner
+F(4x4, 3x3) instead, in the forward and the backward pass (each where it measured faster) (:mod:`minicnn.kernels.winograd`): 36 products with inner
 dimension C in place of one with 9C over 16 times the rows, up to 4x fewer multiplications
 (``MINICNN_WINOGRAD=0`` turns it off, for A/B measurements).
 
@@ -50,11 +50,13 @@ COLS_BUDGET_BYTES = 4 * 2**20
 #: A layer keeps its whole batch's columns for backward (instead of recomputing them) up to this size.
 KEEP_COLS_BYTES = 8 * 2**20
 #: 3x3 stride-1 convolutions with at least this many input channels and filters take Winograd
-#: F(4x4, 3x3) (:mod:`minicnn.kernels.winograd`). Measured on the 2-core Sapphire Rapids VM, forward +
-#: backward against im2col: 1.6-1.9x faster at 64-256 channels (speedrun shapes, batch 1024; cifar_bn's
-#: 64 and 128 channels at batch 64), 1.2x at 32 -> 32 on 32x32 images, about even at 24 -> 64 on 31x31
-#: and at 32 -> 64 on 15x15 ('valid', batch 32); 3 input channels 3-4x slower (inner dimension 3).
-WINOGRAD_MIN_CHANNELS = 32
+#: F(4x4, 3x3) (:mod:`minicnn.kernels.winograd`), forward and backward. Measured on the 2-core Sapphire
+#: Rapids VM against im2col: the forward 1.3-1.9x faster from 64 channels (speedrun shapes at batch
+#: 1024, cifar_bn's 64 and 128 at batch 64), even at 32 -> 32 on 32x32 images and 1.2x slower at
+#: 32 -> 64 on 15x15 ('valid', batch 32) and 24 -> 64 on 31x31; the backward 1.4-2x faster from 32
+#: channels, 1.1x at 24 -> 64. 3 input channels: 3-4x slower (inner dimension 3).
+WINOGRAD_FORWARD_MIN_CHANNELS = 64
+WINOGRAD_BACKWARD_MIN_CHANNELS = 32
 WINOGRAD = os.environ.get("MINICNN_WINOGRAD", "1") == "1"
 
 
@@ -125,11 +127,13 @@ def uses_flipped_input_grad(geom, channels, filters):
         and geom.pad_left + geom.pad_right == geom.kw - 1 and filters <= channels
 
 
-def uses_winograd(geom, channels, filters):
-    """True where the engine computes the convolution (forward and backward) by Winograd
-    F(4x4, 3x3): switched on (:data:`WINOGRAD`), a 3x3 stride-1 window and at least
-    :data:`WINOGRAD_MIN_CHANNELS` channels in and out."""
-    return WINOGRAD and winograd.applies(geom) and min(channels, filters) >= WINOGRAD_MIN_CHANNELS
+def uses_winograd(geom, channels, filters, backward=False):
+    """True where the engine computes the convolution's forward (or, with ``backward``, its
+    gradients) by Winograd F(4x4, 3x3): switched on (:data:`WINOGRAD`), a 3x3 stride-1 window and at
+    least :data:`WINOGRAD_FORWARD_MIN_CHANNELS` (:data:`WINOGRAD_BACKWARD_MIN_CHANNELS`) channels in
+    and out. The two passes are independent: the gradients are the same either way."""
+    least = WINOGRAD_BACKWARD_MIN_CHANNELS if backward else WINOGRAD_FORWARD_MIN_CHANNELS
+    return WINOGRAD and winograd.applies(geom) and min(channels, filters) >= least
 
 
 # ----------------------------------------------------------------------------- engine
@@ -176,6 +180,8 @@ def conv2d_forward(x, kernel, bias, relu, geom, work=None):
     k2d = kernel.reshape(-1, f)
     z = np.empty((n, geom.out_h, geom.out_w, f), dtype=x.dtype)
     chunks = conv_chunks(n, geom, c, f, x.itemsize)
+    if work is not None and uses_winograd(geom, c, f, backward=True):
+        work = None  # the backward takes Winograd: no columns to keep for it
     if work is not None:
         total = n * geom.out_h * geom.out_w * geom.kh * geom.kw * c * x.itemsize
         if total <= KEEP_COLS_BYTES or len(chunks) == 1:
@@ -203,7 +209,7 @@ def conv2d_backward(dy, y, relu, x, kernel, geom, work=None, input_grad=True):
     """
     n, h, w, c = x.shape
     f = kernel.shape[3]
-    if uses_winograd(geom, c, f):
+    if uses_winograd(geom, c, f, backward=True):
         return winograd.conv2d_winograd_backward(dy, y, relu, x, kernel, geom, input_grad)
     k2d = kernel.reshape(-1, f)
     dy = np.ascontiguousarray(dy, dtype=x.dtype)

@@ -193,6 +193,28 @@ def test_map_chunks_keeps_chunk_order_with_several_workers(monkeypatch):
         assert parallel.map_chunks(lambda c, w: c[0], chunks) == [0, 3, 6, 9]
 
 
+def test_sum_chunks_is_the_sum_in_a_fixed_order_on_any_worker_count(monkeypatch):
+    """Partial sums per fixed run of chunks, then the runs in order: bitwise the same on 1, 2 or 3
+    workers, equal to the plain sum, and scratch returned by the chunk function is copied."""
+    rng = np.random.default_rng(0)
+    parts = rng.standard_normal((7, 5)).astype(np.float32) * 10.0 ** rng.integers(-4, 4, (7, 1))
+    chunks = parallel.chunk_bounds(7, 1)
+    scratch = np.empty((3, 5), np.float32)   # one row per worker, as parallel.shared_scratch
+
+    def partial(chunk, worker):
+        scratch[worker] = parts[chunk[0]]
+        return scratch[worker], parts[chunk[0]] * 2
+    results = []
+    for workers in (1, 2, 3):
+        monkeypatch.setattr(parallel, "WORKERS", workers)
+        results.append(parallel.sum_chunks(partial, chunks))
+    for total, doubled in results[1:]:
+        np.testing.assert_array_equal(total, results[0][0])
+        np.testing.assert_array_equal(doubled, results[0][1])
+    np.testing.assert_allclose(results[0][0], parts.astype(np.float64).sum(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(results[0][1], 2 * results[0][0], rtol=1e-6)
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_conv_layer_threaded_chunks_match_single_thread(workers, monkeypatch):
     monkeypatch.setattr(conv_kernels, "COLS_BUDGET_BYTES", 1)  # one sample per chunk

@@ -34,17 +34,22 @@ def test_winograd_conv_gradients_match_finite_differences(monkeypatch, padding, 
     """The layer on the Winograd path (3x3, stride 1; the channel floor lowered so that a small
     layer takes it), checked by finite differences on sampled coordinates."""
     monkeypatch.setattr(conv_module, "WINOGRAD", True)
-    monkeypatch.setattr(conv_module, "WINOGRAD_MIN_CHANNELS", 1)
+    monkeypatch.setattr(conv_module, "WINOGRAD_FORWARD_MIN_CHANNELS", 1)
+    monkeypatch.setattr(conv_module, "WINOGRAD_BACKWARD_MIN_CHANNELS", 1)
     layer = Conv2D(3, 3, padding=padding, activation=activation)
-    assert conv_module.uses_winograd(WindowGeometry(5, 6, (3, 3), (1, 1), padding), 2, 3)
+    geom = WindowGeometry(5, 6, (3, 3), (1, 1), padding)
+    assert conv_module.uses_winograd(geom, 2, 3) and conv_module.uses_winograd(geom, 2, 3, backward=True)
     assert_gradients_correct(layer, (5, 6, 2), batch_size=2)
 
 
 def test_wide_conv_takes_winograd_and_passes_the_gradient_check():
-    """By default 32 or more channels in and out take Winograd; sampled coordinates."""
-    assert not conv_module.uses_winograd(WindowGeometry(4, 4, (3, 3), (1, 1), "same"), 16, 64)
-    assert conv_module.uses_winograd(WindowGeometry(4, 4, (3, 3), (1, 1), "same"), 32, 64)
-    assert conv_module.uses_winograd(WindowGeometry(4, 4, (3, 3), (1, 1), "same"), 64, 64)
+    """By default the backward takes Winograd from 32 channels in and out, the forward from 64;
+    sampled coordinates, for a layer on each side of the forward's threshold."""
+    geom = WindowGeometry(4, 4, (3, 3), (1, 1), "same")
+    assert not conv_module.uses_winograd(geom, 16, 64, backward=True)
+    assert conv_module.uses_winograd(geom, 32, 64, backward=True) and not conv_module.uses_winograd(geom, 32, 64)
+    assert conv_module.uses_winograd(geom, 64, 64) and conv_module.uses_winograd(geom, 64, 64, backward=True)
+    assert_gradients_correct(Conv2D(32, 3, padding="same"), (4, 4, 32), batch_size=2, max_coords=60)
     assert_gradients_correct(Conv2D(64, 3, padding="same"), (4, 4, 64), batch_size=2, max_coords=60)
 
 
