@@ -19,18 +19,18 @@ no col2im. :func:`conv2d_backward` takes that path where it measured faster ('sa
 ``F <= C``: see :func:`uses_flipped_input_grad`); :func:`input_grad_reference` (the col2im form)
 and :func:`input_grad_flipped_reference` (the convolution form, plain loops) document both.
 
-A 3x3 stride-1 convolution with enough channels (:func:`uses_winograd`) takes Winograd
-F(4x4, 3x3) instead, in the forward and the backward pass (each where it measured faster) (:mod:`minicnn.kernels.winograd`): 36 products with inner
-dimension C in place of one with 9C over 16 times the rows, up to 4x fewer multiplications
-(``MINICNN_WINOGRAD=0`` turns it off, for A/B measurements).
+A 3x3 stride-1 convolution with enough channels (:func:`uses_winograd`, forward and backward each
+where it measured faster) takes Winograd F(4x4, 3x3) instead (:mod:`minicnn.kernels.winograd`): 36
+products with inner dimension C in place of one with 9C over 16 times the rows, up to 4x fewer
+multiplications (``MINICNN_WINOGRAD=0`` turns it off, for A/B measurements).
 
 Engine (:func:`conv2d_forward`, :func:`conv2d_backward`): the batch is cut into chunks of samples
 whose columns stay under :data:`COLS_BUDGET_BYTES` (cache-sized), and small batches with enough
 work into at least ``parallel.SPLIT_PARTS`` chunks, so that both cores work on them; the chunks run on
 ``kernels.parallel`` workers. The chunking depends on the shapes only, never on the thread count,
 so a step gives the same numbers on 1 or 2 threads; the per-chunk kernel gradients are added in
-a fixed order (``parallel.sum_chunks``). A layer's columns are kept from forward to backward when they fit
-:data:`KEEP_COLS_BYTES`; otherwise backward recomputes them chunk by chunk in shared scratch.
+a fixed order (``parallel.sum_chunks``). A layer's columns are kept from forward to backward when
+they fit :data:`KEEP_COLS_BYTES`; otherwise backward recomputes them chunk by chunk in shared scratch.
 """
 import numpy as np
 
@@ -50,7 +50,7 @@ COLS_BUDGET_BYTES = 4 * 2**20
 #: A layer keeps its whole batch's columns for backward (instead of recomputing them) up to this size.
 KEEP_COLS_BYTES = 8 * 2**20
 #: 3x3 stride-1 convolutions with at least this many input channels and filters take Winograd
-#: F(4x4, 3x3) (:mod:`minicnn.kernels.winograd`), forward and backward. Measured on the 2-core Sapphire
+#: F(4x4, 3x3) (:mod:`minicnn.kernels.winograd`), one threshold per pass. Measured on the 2-core Sapphire
 #: Rapids VM against im2col: the forward 1.3-1.9x faster from 64 channels (speedrun shapes at batch
 #: 1024, cifar_bn's 64 and 128 at batch 64), even at 32 -> 32 on 32x32 images and 1.2x slower at
 #: 32 -> 64 on 15x15 ('valid', batch 32) and 24 -> 64 on 31x31; the backward 1.4-2x faster from 32

@@ -79,7 +79,7 @@ def sum_chunks(fn, chunks):
                     acc += p
         return total
 
-    groups = split_bounds(len(chunks), len(chunks), minimum=2)
+    groups = split_bounds(len(chunks), len(chunks), minimum=2)  # SPLIT_PARTS runs from 2 chunks on
     totals = map_chunks(run, groups)
     result = totals[0]
     for total in totals[1:]:  # in group order: deterministic

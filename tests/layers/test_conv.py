@@ -100,3 +100,16 @@ def test_wrong_input_shape_is_a_clear_error():
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Conv2D(**kwargs)
+
+
+def test_no_columns_are_kept_for_a_backward_that_takes_winograd():
+    """32 channels: im2col forward, Winograd backward, so the forward keeps no columns for it;
+    16 channels: im2col both ways, the columns are kept."""
+    rng = np.random.default_rng(0)
+    for channels, kept in ((32, False), (16, True)):
+        geom = WindowGeometry(4, 4, (3, 3), (1, 1), "same")
+        x = rng.standard_normal((2, 4, 4, channels)).astype(np.float32)
+        kernel = rng.standard_normal((3, 3, channels, 32)).astype(np.float32)
+        work = conv_module.ConvWorkspace()
+        conv_module.conv2d_forward(x, kernel, None, False, geom, work)
+        assert (work.cols is not None) == kept, channels
