@@ -50,13 +50,14 @@ COLS_BUDGET_BYTES = 4 * 2**20
 #: A layer keeps its whole batch's columns for backward (instead of recomputing them) up to this size.
 KEEP_COLS_BYTES = 8 * 2**20
 #: 3x3 stride-1 convolutions with at least this many input channels and filters take Winograd
-#: F(4x4, 3x3) (:mod:`minicnn.kernels.winograd`), one threshold per pass. Measured on the 2-core Sapphire
-#: Rapids VM against im2col: the forward 1.3-1.9x faster from 64 channels (speedrun shapes at batch
-#: 1024, cifar_bn's 64 and 128 at batch 64), even at 32 -> 32 on 32x32 images and 1.2x slower at
-#: 32 -> 64 on 15x15 ('valid', batch 32) and 24 -> 64 on 31x31; the backward 1.4-2x faster from 32
-#: channels, 1.1x at 24 -> 64. 3 input channels: 3-4x slower (inner dimension 3).
-WINOGRAD_FORWARD_MIN_CHANNELS = 64
-WINOGRAD_BACKWARD_MIN_CHANNELS = 32
+#: F(4x4, 3x3) (:mod:`minicnn.kernels.winograd`), one threshold per pass. Measured against im2col
+#: on the 2-core AMD EPYC (Zen 2) VM: from 16 channels both passes are faster (forward 1.2-2x,
+#: backward 1.4-2.9x; the speedrun's 24 -> 64 on 31x31 at batch 1024, cifar_bn's layers at batch 64
+#: from 32 -> 32 on 32x32, 16 -> 16 and 16 -> 32), level at 32 -> 64 on 15x15 ('valid', batch 32),
+#: and the forward 1.3x slower at 8 -> 16. (On a Sapphire Rapids VM, before the written-out F4
+#: transforms and the 4 MB chunks, the forward was 1.1-1.2x slower than im2col below 64 channels.)
+WINOGRAD_FORWARD_MIN_CHANNELS = 16
+WINOGRAD_BACKWARD_MIN_CHANNELS = 16
 WINOGRAD = os.environ.get("MINICNN_WINOGRAD", "1") == "1"
 
 

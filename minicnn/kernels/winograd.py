@@ -36,10 +36,12 @@ einsums over one tile position at a time. The engine (:func:`conv2d_winograd_for
 ``kernels.parallel`` workers: a numba transform writes V for the chunk (T, a^2, C), NumPy's matmul
 runs the a^2 products, a numba transform writes y (or dx). The transforms are the same small
 matrix products as the references, looping over the matrices' non-zero entries with the channel
-axis innermost (so they vectorize). The chunks depend on the shapes only and the per-chunk kernel
+axis innermost (so they vectorize); for F(4x4, 3x3) the matrices are written into the kernels,
+and the generic kernels are their reference. The chunks depend on the shapes only and the per-chunk kernel
 gradients are added in a fixed order (``parallel.sum_chunks``), so results are deterministic.
 """
 import numpy as np
+from numba import njit
 
 from . import parallel
 from .fused import bias_act, relu_mask_bias_grad
@@ -94,8 +96,13 @@ F4 = Transform("F(4x4, 3x3)",
 #: The transform the engine uses: 4x fewer multiplications than im2col on whole tiles.
 ENGINE = F4
 
-#: Upper bound on one chunk's transformed input and output (V and M, bytes): cache-sized.
-CHUNK_BUDGET_BYTES = 16 * 2**20
+#: Upper bound on one chunk's transformed input and output (V and M, bytes), so that both workers'
+#: chunks stay in the last-level cache: on the 2-core AMD EPYC (Zen 2, 16 MB L3) VM, 4 MB chunks
+#: ran the 24- to 64-channel layers of the speedrun 1.2-1.4x faster than 16 MB ones.
+CHUNK_BUDGET_BYTES = 4 * 2**20
+#: ... but at least this many tiles per chunk (the rows of the a^2 products): with 256 channels a
+#: 4 MB chunk holds 56 tiles of 7x7 images, and its products ran 1.3x slower than at 192 tiles.
+CHUNK_MIN_TILES = 192
 
 
 def applies(geom):
@@ -306,14 +313,213 @@ def _input_grad_transform_kernel(dv, bt, m, th, tw, dxp):
                                     out[ch] += coef * rows[r, y, ch]
 
 
+# ----------------------------------------------------------------------------- F(4x4, 3x3) written out
+# The same four transforms for :data:`F4` with the matrices' entries written into the code and their
+# common terms shared (B^T d in 14 operations instead of 22 multiply-adds): each value is loaded
+# once and stored once per pass, where the generic kernels above add into ``rows`` once per
+# non-zero entry. The constants are float32, so float32 data stays float32 (a float64 literal
+# would promote every product). The generic kernels are their reference
+# (tests/kernels/test_winograd.py).
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _bt_f4(d0, d1, d2, d3, d4, d5):
+    """B^T d for F4.bt = [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+    [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]]."""
+    two, four, five = np.float32(2), np.float32(4), np.float32(5)
+    p, q = d4 - four * d2, d3 - four * d1
+    s, u = d4 - d2, two * (d3 - d1)
+    return four * d0 - five * d2 + d4, p + q, p - q, s + u, s - u, four * d1 - five * d3 + d5
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _b_f4(v0, v1, v2, v3, v4, v5):
+    """B v = (F4.bt)^T v: the columns of B^T, (4 v0, -4 v1 + 4 v2 - 2 v3 + 2 v4 + 4 v5, ...)."""
+    two, four, five = np.float32(2), np.float32(4), np.float32(5)
+    s12, d12, s34, d34 = v1 + v2, v1 - v2, v3 + v4, v3 - v4
+    return (four * v0, four * (v5 - d12) - two * d34, -five * v0 - four * s12 - s34,
+            d12 + two * d34 - five * v5, v0 + s12 + s34, v5)
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _at_f4(m0, m1, m2, m3, m4, m5):
+    """A^T m for F4.at = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]."""
+    two, four, eight = np.float32(2), np.float32(4), np.float32(8)
+    s12, d12, s34, d34 = m1 + m2, m1 - m2, m3 + m4, m3 - m4
+    return m0 + s12 + s34, d12 + two * d34, s12 + four * s34, d12 + eight * d34 + m5
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _a_f4(y0, y1, y2, y3):
+    """A y = (F4.at)^T y: (y0, y0 + y1 + y2 + y3, y0 - y1 + y2 - y3, y0 + 2 y1 + 4 y2 + 8 y3,
+    y0 - 2 y1 + 4 y2 - 8 y3, y3)."""
+    two, four, eight = np.float32(2), np.float32(4), np.float32(8)
+    even, odd = y0 + y2, y1 + y3
+    even4, odd4 = y0 + four * y2, two * y1 + eight * y3
+    return y0, even + odd, even - odd, even4 + odd4, even4 - odd4, y3
+
+
+@kernel
+def _input_transform_f4_kernel(xp, v):
+    """:func:`_input_transform_kernel` for F4: v[t, 6 x + y, c] = (B^T d_t B)[x, y]."""
+    n, hp, wp, c = xp.shape
+    th, tw = (hp - 2) // 4, (wp - 2) // 4
+    rows = np.empty((6, 6, c), dtype=v.dtype)
+    for b in range(n):
+        for ti in range(th):
+            for tj in range(tw):
+                t = (b * th + ti) * tw + tj
+                r0, s0 = 4 * ti, 4 * tj
+                for s in range(6):                  # rows = B^T d, column by column
+                    for ch in range(c):
+                        e0, e1, e2, e3, e4, e5 = _bt_f4(xp[b, r0, s0 + s, ch], xp[b, r0 + 1, s0 + s, ch],
+                                                        xp[b, r0 + 2, s0 + s, ch], xp[b, r0 + 3, s0 + s, ch],
+                                                        xp[b, r0 + 4, s0 + s, ch], xp[b, r0 + 5, s0 + s, ch])
+                        rows[0, s, ch], rows[1, s, ch], rows[2, s, ch] = e0, e1, e2
+                        rows[3, s, ch], rows[4, s, ch], rows[5, s, ch] = e3, e4, e5
+                for x in range(6):                  # V = rows B, row by row
+                    for ch in range(c):
+                        e0, e1, e2, e3, e4, e5 = _bt_f4(rows[x, 0, ch], rows[x, 1, ch], rows[x, 2, ch],
+                                                        rows[x, 3, ch], rows[x, 4, ch], rows[x, 5, ch])
+                        v[t, 6 * x, ch], v[t, 6 * x + 1, ch], v[t, 6 * x + 2, ch] = e0, e1, e2
+                        v[t, 6 * x + 3, ch], v[t, 6 * x + 4, ch], v[t, 6 * x + 5, ch] = e3, e4, e5
+
+
+@kernel
+def _output_transform_f4_kernel(mt, th, tw, y):
+    """:func:`_output_transform_kernel` for F4: y[b, 4 ti + i, 4 tj + j] = (A^T M_t A)[i, j] inside y."""
+    n, out_h, out_w, f = y.shape
+    rows = np.empty((4, 6, f), dtype=y.dtype)
+    edge = np.empty((4, f), dtype=y.dtype)
+    for b in range(n):
+        for ti in range(th):
+            for tj in range(tw):
+                t = (b * th + ti) * tw + tj
+                for yy in range(6):                 # rows = A^T M, column by column
+                    for ch in range(f):
+                        e0, e1, e2, e3 = _at_f4(mt[t, yy, ch], mt[t, 6 + yy, ch], mt[t, 12 + yy, ch],
+                                                mt[t, 18 + yy, ch], mt[t, 24 + yy, ch], mt[t, 30 + yy, ch])
+                        rows[0, yy, ch], rows[1, yy, ch], rows[2, yy, ch], rows[3, yy, ch] = e0, e1, e2, e3
+                wj = min(4, out_w - 4 * tj)
+                for i in range(min(4, out_h - 4 * ti)):      # y = rows A, inside the output only
+                    r, s0 = 4 * ti + i, 4 * tj
+                    if wj == 4:
+                        for ch in range(f):
+                            e0, e1, e2, e3 = _at_f4(rows[i, 0, ch], rows[i, 1, ch], rows[i, 2, ch],
+                                                    rows[i, 3, ch], rows[i, 4, ch], rows[i, 5, ch])
+                            y[b, r, s0, ch], y[b, r, s0 + 1, ch], y[b, r, s0 + 2, ch], y[b, r, s0 + 3, ch] = \
+                                e0, e1, e2, e3
+                    else:
+                        for ch in range(f):
+                            e0, e1, e2, e3 = _at_f4(rows[i, 0, ch], rows[i, 1, ch], rows[i, 2, ch],
+                                                    rows[i, 3, ch], rows[i, 4, ch], rows[i, 5, ch])
+                            edge[0, ch], edge[1, ch], edge[2, ch], edge[3, ch] = e0, e1, e2, e3
+                        for j in range(wj):
+                            y[b, r, s0 + j] = edge[j]
+
+
+@kernel
+def _output_grad_transform_f4_kernel(dzp, dm):
+    """:func:`_output_grad_transform_kernel` for F4 from the output gradient zero-padded to whole
+    tiles, dzp (n, 4 th, 4 tw, F): dm[t, 6 x + y, f] = (A dY_t A^T)[x, y]."""
+    n, hp, wp, f = dzp.shape
+    th, tw = hp // 4, wp // 4
+    rows = np.empty((6, 4, f), dtype=dm.dtype)
+    for b in range(n):
+        for ti in range(th):
+            for tj in range(tw):
+                t = (b * th + ti) * tw + tj
+                r0, s0 = 4 * ti, 4 * tj
+                for j in range(4):                  # rows = A dY, column by column
+                    for ch in range(f):
+                        e0, e1, e2, e3, e4, e5 = _a_f4(dzp[b, r0, s0 + j, ch], dzp[b, r0 + 1, s0 + j, ch],
+                                                       dzp[b, r0 + 2, s0 + j, ch], dzp[b, r0 + 3, s0 + j, ch])
+                        rows[0, j, ch], rows[1, j, ch], rows[2, j, ch] = e0, e1, e2
+                        rows[3, j, ch], rows[4, j, ch], rows[5, j, ch] = e3, e4, e5
+                for x in range(6):                  # dM = rows A^T, row by row
+                    for ch in range(f):
+                        e0, e1, e2, e3, e4, e5 = _a_f4(rows[x, 0, ch], rows[x, 1, ch], rows[x, 2, ch], rows[x, 3, ch])
+                        dm[t, 6 * x, ch], dm[t, 6 * x + 1, ch], dm[t, 6 * x + 2, ch] = e0, e1, e2
+                        dm[t, 6 * x + 3, ch], dm[t, 6 * x + 4, ch], dm[t, 6 * x + 5, ch] = e3, e4, e5
+
+
+@kernel
+def _input_grad_transform_f4_kernel(dv, th, tw, dxp):
+    """:func:`_input_grad_transform_kernel` for F4: dxp = sum over tiles of B dV_t B^T at the patches."""
+    n, hp, wp, c = dxp.shape
+    rows = np.empty((6, 6, c), dtype=dxp.dtype)
+    for b in range(n):
+        dxp[b] = 0
+        for ti in range(th):
+            for tj in range(tw):
+                t = (b * th + ti) * tw + tj
+                r0, s0 = 4 * ti, 4 * tj
+                for y in range(6):                  # rows = B dV, column by column
+                    for ch in range(c):
+                        e0, e1, e2, e3, e4, e5 = _b_f4(dv[t, y, ch], dv[t, 6 + y, ch], dv[t, 12 + y, ch],
+                                                       dv[t, 18 + y, ch], dv[t, 24 + y, ch], dv[t, 30 + y, ch])
+                        rows[0, y, ch], rows[1, y, ch], rows[2, y, ch] = e0, e1, e2
+                        rows[3, y, ch], rows[4, y, ch], rows[5, y, ch] = e3, e4, e5
+                for r in range(6):                  # dd = rows B^T, added at the patch
+                    row = dxp[b, r0 + r]
+                    for ch in range(c):
+                        e0, e1, e2, e3, e4, e5 = _b_f4(rows[r, 0, ch], rows[r, 1, ch], rows[r, 2, ch],
+                                                       rows[r, 3, ch], rows[r, 4, ch], rows[r, 5, ch])
+                        row[s0, ch] += e0
+                        row[s0 + 1, ch] += e1
+                        row[s0 + 2, ch] += e2
+                        row[s0 + 3, ch] += e3
+                        row[s0 + 4, ch] += e4
+                        row[s0 + 5, ch] += e5
+
+
+def input_transform(xp, tr, v):
+    """v (tiles, a^2, C) = B^T d_t B for every a x a patch of xp: the written-out kernel for F4."""
+    if tr is F4:
+        _input_transform_f4_kernel(xp, v)
+    else:
+        _input_transform_kernel(xp, tr.bt.astype(xp.dtype), tr.m, v)
+
+
+def output_transform(mt, tr, th, tw, y):
+    """y = A^T M_t A for every tile, inside y (n, out_h, out_w, F)."""
+    if tr is F4:
+        _output_transform_f4_kernel(mt, th, tw, y)
+    else:
+        _output_transform_kernel(mt, tr.at.astype(y.dtype), th, tw, y)
+
+
+def output_grad_transform(dz, tr, th, tw, dm, worker):
+    """dm (tiles, a^2, F) = A dY_t A^T of the output gradient dz (n, out_h, out_w, F)."""
+    if tr is F4:
+        n, out_h, out_w, f = dz.shape
+        dzp = shared_scratch("wino_dzp", worker, (n, 4 * th, 4 * tw, f), dz.dtype)
+        if (out_h, out_w) != (4 * th, 4 * tw):
+            dzp[:, out_h:] = 0
+            dzp[:, :out_h, out_w:] = 0
+        dzp[:, :out_h, :out_w] = dz
+        _output_grad_transform_f4_kernel(dzp, dm)
+    else:
+        _output_grad_transform_kernel(dz, tr.at.astype(dz.dtype), th, tw, dm)
+
+
+def input_grad_transform(dv, tr, th, tw, dxp):
+    """dxp = sum over tiles of B dV_t B^T at each tile's patch (dxp zeroed first)."""
+    if tr is F4:
+        _input_grad_transform_f4_kernel(dv, th, tw, dxp)
+    else:
+        _input_grad_transform_kernel(dv, tr.bt.astype(dxp.dtype), tr.m, th, tw, dxp)
+
+
 # ----------------------------------------------------------------------------- engine
 def winograd_chunks(batch, geom, channels, filters, itemsize, tr=ENGINE):
-    """Cache-sized chunks of the batch (V and M of a chunk within :data:`CHUNK_BUDGET_BYTES`), and at
-    least ``parallel.SPLIT_PARTS`` of them when the work is large enough (shapes only)."""
+    """Cache-sized chunks of the batch (V and M of a chunk within :data:`CHUNK_BUDGET_BYTES`, unless
+    that leaves fewer than :data:`CHUNK_MIN_TILES` tiles), and at least ``parallel.SPLIT_PARTS`` of
+    them when the work is large enough (shapes only)."""
     th, tw = tile_grid(geom, tr)
     points = tr.a * tr.a
     per_sample = points * th * tw * (channels + filters) * itemsize
-    step = int(max(1, min(batch, CHUNK_BUDGET_BYTES // max(per_sample, 1))))
+    step = max(CHUNK_BUDGET_BYTES // max(per_sample, 1), -(-CHUNK_MIN_TILES // (th * tw)))
+    step = int(max(1, min(batch, step)))
     flops = 2.0 * points * batch * th * tw * channels * filters
     return chunk_bounds(batch, min(step, parallel.split_bounds(batch, flops)[0][1]))
 
@@ -338,7 +544,7 @@ def _transformed_input(x, geom, start, stop, worker, tr):
     th, tw = tile_grid(geom, tr)
     xp = pad_for_tiles(x[start:stop], geom, tr, out=_padded_scratch(x, geom, stop - start, worker, tr))
     v = shared_scratch("wino_v", worker, ((stop - start) * th * tw, tr.a * tr.a, x.shape[3]), x.dtype)
-    _input_transform_kernel(xp, tr.bt.astype(x.dtype), tr.m, v)
+    input_transform(xp, tr, v)
     return v
 
 
@@ -350,7 +556,6 @@ def conv2d_winograd_forward(x, kernel, bias, relu, geom, tr=ENGINE):
     th, tw = tile_grid(geom, tr)
     points = tr.a * tr.a
     u = kernel_transform(kernel, tr).reshape(points, c, f)
-    at = tr.at.astype(x.dtype)
     z = np.empty((n, geom.out_h, geom.out_w, f), dtype=x.dtype)
 
     def run(chunk, worker):
@@ -358,7 +563,7 @@ def conv2d_winograd_forward(x, kernel, bias, relu, geom, tr=ENGINE):
         v = _transformed_input(x, geom, start, stop, worker, tr)
         mt = shared_scratch("wino_m", worker, (v.shape[0], points, f), x.dtype)
         np.matmul(_by_point(v), u, out=_by_point(mt))
-        _output_transform_kernel(mt, at, th, tw, z[start:stop])
+        output_transform(mt, tr, th, tw, z[start:stop])
         bias_act(z[start:stop].reshape(-1, f), bias, relu)
 
     map_chunks(run, winograd_chunks(n, geom, c, f, x.itemsize, tr))
@@ -373,7 +578,6 @@ def conv2d_winograd_backward(dy, y, relu, x, kernel, geom, input_grad=True, tr=E
     th, tw = tile_grid(geom, tr)
     points = tr.a * tr.a
     u_t = np.ascontiguousarray(kernel_transform(kernel, tr).reshape(points, c, f).transpose(0, 2, 1))  # U^T
-    at, bt = tr.at.astype(x.dtype), tr.bt.astype(x.dtype)
     dy = np.ascontiguousarray(dy, dtype=x.dtype)
     dx = np.empty_like(x) if input_grad else None
 
@@ -384,7 +588,7 @@ def conv2d_winograd_backward(dy, y, relu, x, kernel, geom, input_grad=True, tr=E
                                        dz=shared_scratch("dz", worker, dy2d.shape, x.dtype))
         tiles = (stop - start) * th * tw
         dm = shared_scratch("wino_m", worker, (tiles, points, f), x.dtype)
-        _output_grad_transform_kernel(dz2d.reshape(stop - start, geom.out_h, geom.out_w, f), at, th, tw, dm)
+        output_grad_transform(dz2d.reshape(stop - start, geom.out_h, geom.out_w, f), tr, th, tw, dm, worker)
         v = _transformed_input(x, geom, start, stop, worker, tr)
         du = np.matmul(_by_point(v).transpose(0, 2, 1), _by_point(dm),       # (a^2, C, F)
                        out=shared_scratch("wino_du", worker, (points, c, f), x.dtype))
@@ -392,7 +596,7 @@ def conv2d_winograd_backward(dy, y, relu, x, kernel, geom, input_grad=True, tr=E
             dv = v                                                           # V is no longer needed
             np.matmul(_by_point(dm), u_t, out=_by_point(dv))
             dxp = _padded_scratch(x, geom, stop - start, worker, tr)
-            _input_grad_transform_kernel(dv, bt, tr.m, th, tw, dxp)
+            input_grad_transform(dv, tr, th, tw, dxp)
             dx[start:stop] = dxp[:, geom.pad_top:geom.pad_top + h, geom.pad_left:geom.pad_left + w]
         return du, db
 

@@ -74,16 +74,16 @@ def test_fast_forward_and_backward_match_the_references(tr, case, relu, budget):
     """The numba transforms + matmuls (one sample per chunk with budget 1) against the references."""
     geom, x, kernel, dz = _arrays(case, np.float64, seed=2)
     bias = np.random.default_rng(3).standard_normal(kernel.shape[3])
-    old = winograd.CHUNK_BUDGET_BYTES
+    old = winograd.CHUNK_BUDGET_BYTES, winograd.CHUNK_MIN_TILES
     try:
         if budget is not None:
-            winograd.CHUNK_BUDGET_BYTES = budget
+            winograd.CHUNK_BUDGET_BYTES, winograd.CHUNK_MIN_TILES = budget, 1
         z = winograd.conv2d_winograd_forward(x, kernel, bias, relu, geom, tr)
         dk, db, dx = winograd.conv2d_winograd_backward(dz, z, relu, x, kernel, geom, tr=tr)
         dk_only, db_only, none = winograd.conv2d_winograd_backward(dz, z, relu, x, kernel, geom, input_grad=False,
                                                                    tr=tr)
     finally:
-        winograd.CHUNK_BUDGET_BYTES = old
+        winograd.CHUNK_BUDGET_BYTES, winograd.CHUNK_MIN_TILES = old
     expected = conv2d_reference(x, kernel, bias, geom)
     np.testing.assert_allclose(z, np.maximum(expected, 0) if relu else expected, rtol=1e-10, atol=1e-10)
     dz_masked = dz * (z > 0) if relu else dz
@@ -125,7 +125,12 @@ def test_chunking_gives_the_same_result(monkeypatch, padding):
     whole = winograd.conv2d_winograd_forward(x, kernel, None, False, geom)
     grads = winograd.conv2d_winograd_backward(dz, None, False, x, kernel, geom)
     monkeypatch.setattr(winograd, "CHUNK_BUDGET_BYTES", 1)
-    np.testing.assert_allclose(winograd.conv2d_winograd_forward(x, kernel, None, False, geom), whole, rtol=1e-6)
+    monkeypatch.setattr(winograd, "CHUNK_MIN_TILES", 1)
+    assert len(winograd.winograd_chunks(7, geom, 3, 2, 4)) == 7
+    # float32 products over fewer rows may sum in another order inside BLAS (OpenBLAS on AMD Zen 2
+    # measured 5.7e-6 on outputs of scale 5): equal to rounding, not bitwise
+    np.testing.assert_allclose(winograd.conv2d_winograd_forward(x, kernel, None, False, geom), whole,
+                               rtol=1e-5, atol=1e-5)
     for a, b in zip(winograd.conv2d_winograd_backward(dz, None, False, x, kernel, geom), grads):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
@@ -135,3 +140,54 @@ def test_applies_to_3x3_stride_1_only():
     assert winograd.applies(WindowGeometry(8, 8, (3, 3), (1, 1), "valid"))
     assert not winograd.applies(WindowGeometry(8, 8, (3, 3), (2, 2), "same"))
     assert not winograd.applies(WindowGeometry(8, 8, (5, 5), (1, 1), "same"))
+
+
+def test_written_out_f4_products_are_the_matrices():
+    """B^T, B, A^T and A as written into the F(4x4, 3x3) kernels, applied to unit vectors, give
+    F4's columns (the matrices of the module's Transform)."""
+    f4 = winograd.F4
+    eye6, eye4 = np.eye(6), np.eye(4)
+    np.testing.assert_array_equal(np.array([winograd._bt_f4(*e) for e in eye6]).T, f4.bt)
+    np.testing.assert_array_equal(np.array([winograd._b_f4(*e) for e in eye6]).T, f4.bt.T)
+    np.testing.assert_array_equal(np.array([winograd._at_f4(*e) for e in eye6]).T, f4.at)
+    np.testing.assert_array_equal(np.array([winograd._a_f4(*e) for e in eye4]).T, f4.at.T)
+
+
+@given(case=winograd_case(), dtype=st.sampled_from([np.float64, np.float32]))
+def test_written_out_f4_kernels_match_the_generic_kernels(case, dtype):
+    """Each F(4x4, 3x3) kernel against the generic kernel run with F4's matrices, edge tiles included;
+    float32 stays float32."""
+    geom, x, _, dz = _arrays(case, dtype, seed=6)
+    f4, rng = winograd.F4, np.random.default_rng(8)
+    th, tw = winograd.tile_grid(geom, f4)
+    tiles, c, f = x.shape[0] * th * tw, x.shape[3], dz.shape[3]
+    tol = dict(rtol=1e-12, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-5, atol=1e-4)
+    xp = winograd.pad_for_tiles(x, geom, f4)
+    v_generic, v = np.empty((tiles, 36, c), dtype), np.empty((tiles, 36, c), dtype)
+    winograd._input_transform_kernel(xp, f4.bt.astype(dtype), 4, v_generic)
+    winograd.input_transform(xp, f4, v)
+    mt = rng.standard_normal((tiles, 36, f)).astype(dtype)
+    y_generic, y = np.empty_like(dz), np.full_like(dz, np.nan)
+    winograd._output_transform_kernel(mt, f4.at.astype(dtype), th, tw, y_generic)
+    winograd.output_transform(mt, f4, th, tw, y)
+    dm_generic, dm = np.empty((tiles, 36, f), dtype), np.empty((tiles, 36, f), dtype)
+    winograd._output_grad_transform_kernel(dz, f4.at.astype(dtype), th, tw, dm_generic)
+    winograd.output_grad_transform(dz, f4, th, tw, dm, worker=0)
+    dv = rng.standard_normal((tiles, 36, c)).astype(dtype)
+    dxp_generic, dxp = np.empty_like(xp), np.full_like(xp, np.nan)
+    winograd._input_grad_transform_kernel(dv, f4.bt.astype(dtype), 4, th, tw, dxp_generic)
+    winograd.input_grad_transform(dv, f4, th, tw, dxp)
+    for fast, generic in [(v, v_generic), (y, y_generic), (dm, dm_generic), (dxp, dxp_generic)]:
+        assert fast.dtype == dtype
+        scale = max(1.0, float(np.abs(generic).max()))
+        np.testing.assert_allclose(fast / scale, generic / scale, **tol)
+
+
+def test_chunks_hold_the_minimum_tiles_when_the_budget_would_leave_fewer():
+    """7x7 images of 256 channels: 4 tiles per sample, 295 kB of V and M each; the 4 MB budget alone
+    would give chunks of 14 samples (56 tiles), the minimum of 192 tiles gives 48."""
+    geom = WindowGeometry(7, 7, (3, 3), (1, 1), "same")
+    chunks = winograd.winograd_chunks(1024, geom, 256, 256, 4)
+    assert chunks[0] == (0, 48) and chunks[-1][1] == 1024
+    small = winograd.winograd_chunks(1024, WindowGeometry(31, 31, (3, 3), (1, 1), "same"), 24, 64, 4)
+    assert small[0] == (0, 5)  # 64 tiles of 811 kB per sample: the budget decides

@@ -43,14 +43,13 @@ def test_winograd_conv_gradients_match_finite_differences(monkeypatch, padding, 
 
 
 def test_wide_conv_takes_winograd_and_passes_the_gradient_check():
-    """By default the backward takes Winograd from 32 channels in and out, the forward from 64;
-    sampled coordinates, for a layer on each side of the forward's threshold."""
+    """By default both passes take Winograd from 16 channels in and out; sampled coordinates, for a
+    layer on each side of the threshold."""
     geom = WindowGeometry(4, 4, (3, 3), (1, 1), "same")
-    assert not conv_module.uses_winograd(geom, 16, 64, backward=True)
-    assert conv_module.uses_winograd(geom, 32, 64, backward=True) and not conv_module.uses_winograd(geom, 32, 64)
-    assert conv_module.uses_winograd(geom, 64, 64) and conv_module.uses_winograd(geom, 64, 64, backward=True)
-    assert_gradients_correct(Conv2D(32, 3, padding="same"), (4, 4, 32), batch_size=2, max_coords=60)
-    assert_gradients_correct(Conv2D(64, 3, padding="same"), (4, 4, 64), batch_size=2, max_coords=60)
+    assert not conv_module.uses_winograd(geom, 8, 64) and not conv_module.uses_winograd(geom, 8, 64, backward=True)
+    assert conv_module.uses_winograd(geom, 16, 32) and conv_module.uses_winograd(geom, 16, 32, backward=True)
+    assert_gradients_correct(Conv2D(8, 3, padding="same"), (4, 4, 8), batch_size=2, max_coords=60)
+    assert_gradients_correct(Conv2D(32, 3, padding="same"), (4, 4, 16), batch_size=2, max_coords=60)
 
 
 def test_forward_matches_reference_and_shapes():
@@ -102,9 +101,12 @@ def test_bad_arguments(kwargs, message):
         Conv2D(**kwargs)
 
 
-def test_no_columns_are_kept_for_a_backward_that_takes_winograd():
-    """32 channels: im2col forward, Winograd backward, so the forward keeps no columns for it;
-    16 channels: im2col both ways, the columns are kept."""
+def test_no_columns_are_kept_for_a_backward_that_takes_winograd(monkeypatch):
+    """With Winograd forward from 64 channels and backward from 32: 32 channels is an im2col forward
+    and a Winograd backward, so the forward keeps no columns for it; 16 channels is im2col both
+    ways, the columns are kept."""
+    monkeypatch.setattr(conv_module, "WINOGRAD_FORWARD_MIN_CHANNELS", 64)
+    monkeypatch.setattr(conv_module, "WINOGRAD_BACKWARD_MIN_CHANNELS", 32)
     rng = np.random.default_rng(0)
     for channels, kept in ((32, False), (16, True)):
         geom = WindowGeometry(4, 4, (3, 3), (1, 1), "same")
