@@ -36,7 +36,7 @@ def test_fused_gelu_matches_reference(dtype):
 
 
 def test_vectorized_exp_is_within_one_float32_ulp():
-    """The float32 GELU backward's exp (Cephes' expf with a table of 2^n) against float64's exp,
+    """The float32 GELU backward's exp (Cephes' expf, 2^n from its bits) against float64's exp,
     over the whole range it is used on, every float32 spacing near the points where n changes."""
     from minicnn.kernels.special import exp_nonpositive
     t = np.concatenate([-np.linspace(0, 87, 2_000_001), -np.log(2) * (np.arange(126) + 0.5)]).astype(np.float32)
@@ -46,6 +46,13 @@ def test_vectorized_exp_is_within_one_float32_ulp():
     assert exp_nonpositive(np.float32([-200.0]))[0] == np.float32(np.exp(np.float32(-87.0)))
     with pytest.raises(ValueError, match="t <= 0"):
         exp_nonpositive(np.float32([0.5]))
+
+
+def test_powers_of_two_from_the_bits_are_exact():
+    from minicnn.kernels.special import _pow2_nonpositive
+    for k in range(127):
+        power = _pow2_nonpositive(np.int32(k))
+        assert power == np.float32(2.0 ** -k), k
 
 
 def test_float32_gelu_backward_in_the_tails():
