@@ -59,6 +59,11 @@ KEEP_COLS_BYTES = 8 * 2**20
 WINOGRAD_FORWARD_MIN_CHANNELS = 16
 WINOGRAD_BACKWARD_MIN_CHANNELS = 16
 WINOGRAD = os.environ.get("MINICNN_WINOGRAD", "1") == "1"
+#: The dtypes that take Winograd: float32, the training dtype. float64, the dtype of gradient checks,
+#: keeps im2col's direct sums, which give exactly tied outputs for tied inputs; Winograd's transforms
+#: break such ties at rounding level, and the gradient checker then gave a false FAIL (1.2e-6
+#: against a 1e-6 tolerance) on an all-ones input to cifar_bn whose 32-channel layer took Winograd.
+WINOGRAD_DTYPES = (np.dtype(np.float32),)
 
 
 def samples_per_chunk(batch, geom, channels, itemsize, budget=None):
@@ -128,13 +133,15 @@ def uses_flipped_input_grad(geom, channels, filters):
         and geom.pad_left + geom.pad_right == geom.kw - 1 and filters <= channels
 
 
-def uses_winograd(geom, channels, filters, backward=False):
+def uses_winograd(geom, channels, filters, backward=False, dtype=np.float32):
     """True where the engine computes the convolution's forward (or, with ``backward``, its
-    gradients) by Winograd F(4x4, 3x3): switched on (:data:`WINOGRAD`), a 3x3 stride-1 window and at
-    least :data:`WINOGRAD_FORWARD_MIN_CHANNELS` (:data:`WINOGRAD_BACKWARD_MIN_CHANNELS`) channels in
-    and out. The two passes are independent: the gradients are the same either way."""
+    gradients) by Winograd F(4x4, 3x3): switched on (:data:`WINOGRAD`), a dtype of
+    :data:`WINOGRAD_DTYPES`, a 3x3 stride-1 window and at least :data:`WINOGRAD_FORWARD_MIN_CHANNELS`
+    (:data:`WINOGRAD_BACKWARD_MIN_CHANNELS`) channels in and out. The two passes are independent:
+    the gradients are the same either way."""
     least = WINOGRAD_BACKWARD_MIN_CHANNELS if backward else WINOGRAD_FORWARD_MIN_CHANNELS
-    return WINOGRAD and winograd.applies(geom) and min(channels, filters) >= least
+    return WINOGRAD and np.dtype(dtype) in WINOGRAD_DTYPES and winograd.applies(geom) \
+        and min(channels, filters) >= least
 
 
 # ----------------------------------------------------------------------------- engine
@@ -176,12 +183,12 @@ def conv2d_forward(x, kernel, bias, relu, geom, work=None):
     f = kernel.shape[3]
     if work is not None:
         work.cols = None
-    if uses_winograd(geom, c, f):
+    if uses_winograd(geom, c, f, dtype=x.dtype):
         return winograd.conv2d_winograd_forward(x, kernel, bias, relu, geom)
     k2d = kernel.reshape(-1, f)
     z = np.empty((n, geom.out_h, geom.out_w, f), dtype=x.dtype)
     chunks = conv_chunks(n, geom, c, f, x.itemsize)
-    if work is not None and uses_winograd(geom, c, f, backward=True):
+    if work is not None and uses_winograd(geom, c, f, backward=True, dtype=x.dtype):
         work = None  # the backward takes Winograd: no columns to keep for it
     if work is not None:
         total = n * geom.out_h * geom.out_w * geom.kh * geom.kw * c * x.itemsize
@@ -210,7 +217,7 @@ def conv2d_backward(dy, y, relu, x, kernel, geom, work=None, input_grad=True):
     """
     n, h, w, c = x.shape
     f = kernel.shape[3]
-    if uses_winograd(geom, c, f, backward=True):
+    if uses_winograd(geom, c, f, backward=True, dtype=x.dtype):
         return winograd.conv2d_winograd_backward(dy, y, relu, x, kernel, geom, input_grad)
     k2d = kernel.reshape(-1, f)
     dy = np.ascontiguousarray(dy, dtype=x.dtype)

@@ -34,18 +34,22 @@ def test_winograd_conv_gradients_match_finite_differences(monkeypatch, padding, 
     """The layer on the Winograd path (3x3, stride 1; the channel floor lowered so that a small
     layer takes it), checked by finite differences on sampled coordinates."""
     monkeypatch.setattr(conv_module, "WINOGRAD", True)
+    monkeypatch.setattr(conv_module, "WINOGRAD_DTYPES", (np.dtype(np.float32), np.dtype(np.float64)))
     monkeypatch.setattr(conv_module, "WINOGRAD_FORWARD_MIN_CHANNELS", 1)
     monkeypatch.setattr(conv_module, "WINOGRAD_BACKWARD_MIN_CHANNELS", 1)
     layer = Conv2D(3, 3, padding=padding, activation=activation)
     geom = WindowGeometry(5, 6, (3, 3), (1, 1), padding)
-    assert conv_module.uses_winograd(geom, 2, 3) and conv_module.uses_winograd(geom, 2, 3, backward=True)
+    assert conv_module.uses_winograd(geom, 2, 3, dtype=np.float64)
+    assert conv_module.uses_winograd(geom, 2, 3, backward=True, dtype=np.float64)
     assert_gradients_correct(layer, (5, 6, 2), batch_size=2)
 
 
-def test_wide_conv_takes_winograd_and_passes_the_gradient_check():
-    """By default both passes take Winograd from 16 channels in and out; sampled coordinates, for a
-    layer on each side of the threshold."""
+def test_wide_conv_takes_winograd_and_passes_the_gradient_check(monkeypatch):
+    """By default both passes take Winograd from 16 channels in and out, in float32 only; sampled
+    coordinates (in float64, Winograd allowed for it here), for a layer on each side of the threshold."""
     geom = WindowGeometry(4, 4, (3, 3), (1, 1), "same")
+    assert not conv_module.uses_winograd(geom, 16, 32, dtype=np.float64)
+    monkeypatch.setattr(conv_module, "WINOGRAD_DTYPES", (np.dtype(np.float32), np.dtype(np.float64)))
     assert not conv_module.uses_winograd(geom, 8, 64) and not conv_module.uses_winograd(geom, 8, 64, backward=True)
     assert conv_module.uses_winograd(geom, 16, 32) and conv_module.uses_winograd(geom, 16, 32, backward=True)
     assert_gradients_correct(Conv2D(8, 3, padding="same"), (4, 4, 8), batch_size=2, max_coords=60)
