@@ -62,7 +62,8 @@ WINOGRAD = os.environ.get("MINICNN_WINOGRAD", "1") == "1"
 #: The dtypes that take Winograd: float32, the training dtype. float64, the dtype of gradient checks,
 #: keeps im2col's direct sums, which give exactly tied outputs for tied inputs; Winograd's transforms
 #: break such ties at rounding level, and the gradient checker then gave a false FAIL (1.2e-6
-#: against a 1e-6 tolerance) on an all-ones input to cifar_bn whose 32-channel layer took Winograd.
+#: against a 1e-6 tolerance) on a tied input to cifar_bn (ones with a dozen 0 and +-0.5, now
+#: tests/gradcheck/test_kinks.py) whose 32-channel layer took Winograd.
 WINOGRAD_DTYPES = (np.dtype(np.float32),)
 
 
