@@ -127,40 +127,44 @@ def gelu_backward_reference(x, dy):
 
 
 @kernel
-def _gelu_flat(x, out, start, stop):
-    for i in range(start, stop):
+def _gelu_flat(x, out):
+    for i in range(x.shape[0]):
         v = x[i]
         out[i] = 0.5 * v * (1.0 + math.erf(v * _INV_SQRT2))
 
 
 @kernel
-def _gelu_backward_flat(x, dy, out, start, stop):
-    for i in range(start, stop):
+def _gelu_backward_flat(x, dy, out):
+    for i in range(x.shape[0]):
         v = x[i]
         out[i] = dy[i] * (0.5 * (1.0 + math.erf(v * _INV_SQRT2)) + v * math.exp(-0.5 * v * v) * _INV_SQRT_2PI)
 
 
 @kernel
-def _gelu_flat32(x, out, start, stop):
+def _gelu_flat32(x, out):
     half, one, c = np.float32(0.5), np.float32(1.0), np.float32(_INV_SQRT2)
-    for i in range(start, stop):
+    for i in range(x.shape[0]):
         v = x[i]
         out[i] = half * v * (one + _erf_float32(v * c))
 
 
 @kernel
-def _gelu_backward_flat32(x, dy, out, start, stop):
+def _gelu_backward_flat32(x, dy, out):
     half, one, c, d = np.float32(0.5), np.float32(1.0), np.float32(_INV_SQRT2), np.float32(_INV_SQRT_2PI)
-    for i in range(start, stop):
+    for i in range(x.shape[0]):
         v = x[i]
         out[i] = dy[i] * (half * (one + _erf_float32(v * c)) + v * _exp_nonpositive(-half * v * v) * d)
 
 
 def _flat_chunks(fn, arrays, out):
+    """``fn(*arrays, out)`` on pieces of the flat arrays, on the workers. Each piece is passed as
+    its own slice so the kernel loops over ``range(len)``: indexing by ``range(start, stop)`` made
+    numba keep its negative-index checks, which blocked vectorization (2.8x slower for ``2 * x``,
+    measured on AMD Zen 5)."""
     from .parallel import WORKERS, chunk_bounds, map_chunks
     n = out.size
     step = max(1 << 16, -(-n // WORKERS))
-    map_chunks(lambda c, w: fn(*arrays, out, c[0], c[1]), chunk_bounds(n, step))
+    map_chunks(lambda c, w: fn(*[a[c[0]:c[1]] for a in arrays], out[c[0]:c[1]]), chunk_bounds(n, step))
 
 
 def gelu(x):
