@@ -263,10 +263,11 @@ def run_torch(spec):
 
 
 def run_sgemm(spec):
-    from .guards import sgemm_peak
-    from threadpoolctl import threadpool_info
-    return {"sgemm_gflops": sgemm_peak(), "blas": [(lib["internal_api"], lib["num_threads"])
-                                                   for lib in threadpool_info() if lib["user_api"] == "blas"]}
+    from .guards import cpu_description, sgemm_peak
+    from minicnn.kernels import blas
+    libraries = blas.describe()
+    return {"sgemm_gflops": sgemm_peak(), "blas": libraries,
+            "blas_warnings": blas.kernel_warnings(libraries, cpu_description()["avx512"])}
 
 
 RUNNERS = {"minicnn": run_minicnn, "minicnn_base": run_minicnn, "keras": run_keras, "torch": run_torch,

@@ -35,6 +35,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise SystemExit("benchmarks/airbench94_torch.py needs PyTorch (pip install torch); "
                      f"it is an optional extra of minicnn: {exc}")
 
+from benchmarks.guards import cpu_description, describe_cpu, load_average  # noqa: E402
 from minicnn.data import load_cifar10  # noqa: E402
 from minicnn.kernels.memory import retain_freed_memory  # noqa: E402
 
@@ -393,6 +394,8 @@ def main(argv=None):
         retain_freed_memory()
     CHANNELS_LAST = not args.no_channels_last
     torch.manual_seed(args.seed)
+    print(f"# {describe_cpu(cpu_description())}; 1-minute load {load_average():.2f}; PyTorch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads, {torch.backends.cpu.get_cpu_capability()}", flush=True)
     (x_train, y_train), (x_test, y_test), _ = load_cifar10(args.data_dir, download=False)
     batch_size, widths, epochs = hyp['opt']['batch_size'], hyp['net']['widths'], args.epochs
     if args.smoke:

@@ -44,6 +44,10 @@ printed as NOT COMPARABLE with the reason. The float32 sgemm peak is measured in
 and ``--threads`` threads, at the start and at the end; the best counts), the training FLOPs per
 image of each model are counted from its Conv2D/Dense layers, and the table gives each
 framework's fraction of the compute limit (``train samples/s * FLOPs per image / sgemm peak``).
+The sgemm children also report NumPy's BLAS and the OpenBLAS kernel it runs (threadpoolctl); a
+kernel forced by ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE``, or one without AVX-512 on a CPU with
+it, makes the table NOT COMPARABLE: it slows minicnn's products alone, since Keras's and PyTorch's
+convolutions do not go through OpenBLAS. Unset both variables in the benchmark's command alone.
 
 Prints a markdown table and writes every raw measurement plus the medians to ``--json``.
 Frameworks that are not installed are skipped with a note.
@@ -254,8 +258,14 @@ def summarize(raw, args, frameworks):
 
 def comparability(raw, args):
     """Reasons why the run's figures are not comparable (empty when the machine was quiet)."""
+    blas_reasons = sorted({w for r in raw if r.get("mode") == "sgemm" for w in r.get("blas_warnings", ())})
     return guards.not_comparable([r for r in raw if "load_before" in r], guard(args, "max_load"),
-                                 guard(args, "max_background"))
+                                 guard(args, "max_background")) + blas_reasons
+
+
+def blas_kernels(raw):
+    """``"OpenBLAS 0.3.31 (SkylakeX kernel)"``-style names of the BLAS the sgemm children ran."""
+    return guards.blas_names([lib for r in raw if r.get("mode") == "sgemm" for lib in r.get("blas", ())])
 
 
 def markdown(rows, args, startup, raw=(), cpu=None):
@@ -265,10 +275,11 @@ def markdown(rows, args, startup, raw=(), cpu=None):
     reasons = comparability(raw, args)
     out = []
     if reasons:
-        out += [f"**NOT COMPARABLE** (the machine was not quiet): {'; '.join(reasons)}.", ""]
+        out += [f"**NOT COMPARABLE** (a quiet machine and NumPy's own BLAS kernel are needed): {'; '.join(reasons)}.",
+                ""]
     loads = [r[k] for r in raw for k in ("load_before", "load_after") if r.get(k) is not None]
     background = [r["background_cores"] for r in raw if r.get("background_cores") is not None]
-    out += [f"CPU: {cpu or cpu_model()}. float32 sgemm peak: "
+    out += [f"CPU: {cpu or cpu_model()}. NumPy's BLAS: {blas_kernels(raw)}. float32 sgemm peak: "
             + ", ".join(f"{peaks[t]:,.0f} GFLOP/s on {t} thread{'s' if t > 1 else ''}" for t in sorted(peaks))
             + (f"; 1-minute load {min(loads):.2f}-{max(loads):.2f} around the measurements" if loads else "")
             + (f", other processes at most {max(background):.2f} cores" if background else "") + ".",

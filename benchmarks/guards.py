@@ -2,6 +2,9 @@
 
 * :func:`cpu_description`: the CPU model (``lscpu``/``/proc/cpuinfo``; on a VM whose model name is
   generic, also family/model numbers and whether AVX-512 is there).
+* :func:`blas_line`: NumPy's BLAS and the OpenBLAS kernel it runs, with a warning when an environment
+  variable forces an older core than the CPU's (minicnn's products then run slower; Keras's and
+  PyTorch's convolutions do not use OpenBLAS).
 * :class:`LoadProbe`: the 1-minute load average before and after a measurement, and the CPU the
   *other* processes used meanwhile (``/proc/stat`` busy time minus this process's and its
   children's CPU time, in cores). The load average includes the measurement itself (a 2-thread
@@ -63,6 +66,23 @@ def describe_cpu(info):
              "AVX-512" if info["avx512"] else ("no AVX-512" if info["avx512"] is False else None),
              f"{info['cores']} cores"]
     return f"{info['model']} ({', '.join(e for e in extra if e)})"
+
+
+def blas_line():
+    """``"NumPy's BLAS: openblas 0.3.31 (SkylakeX kernel)"``, plus a WARNING sentence when that kernel is
+    slower than this CPU allows (``minicnn.kernels.blas.kernel_warnings``): for the head of a timed run."""
+    from minicnn.kernels import blas
+    libraries = blas.describe()
+    warnings = blas.kernel_warnings(libraries, cpu_description()["avx512"])
+    return f"NumPy's BLAS: {blas_names(libraries)}" + "".join(f". WARNING, not comparable: {w}" for w in warnings)
+
+
+def blas_names(libraries):
+    """``[{"internal_api": "openblas", "version": "0.3.31", "architecture": "SkylakeX"}]`` ->
+    ``"openblas 0.3.31 (SkylakeX kernel)"`` (distinct entries, comma-separated)."""
+    names = {f"{lib['internal_api']} {lib['version']}" + (f" ({lib['architecture']} kernel)" if lib.get("architecture")
+                                                          else "") for lib in libraries}
+    return ", ".join(sorted(names)) or "none found"
 
 
 def _busy_seconds():

@@ -42,6 +42,7 @@ if str(REPO_ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 import minicnn  # noqa: E402
+from benchmarks.guards import blas_line, cpu_description, describe_cpu, load_average  # noqa: E402
 from minicnn import initializers, losses, optimizers  # noqa: E402
 from minicnn.data import load_cifar10  # noqa: E402
 from minicnn.data.airbench import AirbenchLoader, normalize  # noqa: E402
@@ -211,6 +212,7 @@ def main(argv=None):
     if not args.malloc_default:
         retain_freed_memory()
     minicnn.set_seed(args.seed)
+    print(f"# {describe_cpu(cpu_description())}; 1-minute load {load_average():.2f}; {blas_line()}", flush=True)
     (x_train, y_train), (x_test, y_test), _ = load_cifar10(args.data_dir, download=False)
     if args.smoke:
         x_train, y_train = x_train[:SMOKE["train_size"]], y_train[:SMOKE["train_size"]]

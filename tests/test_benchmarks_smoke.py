@@ -29,6 +29,23 @@ def test_compare_runs_minicnn_for_two_steps(tmp_path, capsys):
     assert 0 < rows[0]["compute_fraction"] < 1
     assert "% of limit" in printed and "sgemm peak" in printed and saved["machine"]["cpu"] in printed
     assert ("NOT COMPARABLE" in printed) == bool(saved["machine"]["not_comparable"])
+    # the BLAS kernel is named, and one forced by the environment makes the table not comparable
+    assert all(r["blas"] and "blas_warnings" in r for r in peaks)
+    assert "NumPy's BLAS:" in printed and guards.blas_names(peaks[0]["blas"]) in printed
+    assert set(peaks[0]["blas_warnings"]) <= set(saved["machine"]["not_comparable"])
+
+
+def test_blas_line_names_the_kernel_and_warns_of_a_pin(monkeypatch):
+    from minicnn.kernels import blas
+    haswell = [{"internal_api": "openblas", "version": "0.3.31", "architecture": "Haswell", "num_threads": 2}]
+    monkeypatch.setattr(blas, "describe", lambda: haswell)
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    line = guards.blas_line()
+    assert line.startswith("NumPy's BLAS: openblas 0.3.31 (Haswell kernel). WARNING, not comparable:")
+    monkeypatch.delenv("OPENBLAS_CORETYPE")
+    monkeypatch.delenv("OPENBLAS_L2_SIZE", raising=False)
+    monkeypatch.setattr(guards, "cpu_description", lambda: {"avx512": False})
+    assert guards.blas_line() == "NumPy's BLAS: openblas 0.3.31 (Haswell kernel)"
 
 
 def test_training_flops_of_the_mnist_model_by_hand():

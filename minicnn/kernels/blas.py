@@ -65,3 +65,41 @@ def matmul(a, b, out=None):
     else:
         map_chunks(lambda c, worker: np.matmul(a, b[:, c[0]:c[1]], out=out[:, c[0]:c[1]]), blocks)
     return out
+
+
+# ----------------------------------------------------------------------------- which kernel runs
+#: environment variables that make OpenBLAS run one CPU's kernel instead of the one it detects
+OPENBLAS_PIN_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+#: OpenBLAS kernels (threadpoolctl's ``architecture``) that use AVX-512
+AVX512_OPENBLAS_CORES = frozenset({"SkylakeX", "Cooperlake", "SapphireRapids"})
+
+
+def describe():
+    """NumPy's BLAS libraries as threadpoolctl reports them: a list of ``{"internal_api", "version",
+    "architecture", "num_threads"}`` (architecture is the OpenBLAS kernel running, e.g. ``"SkylakeX"``;
+    None for libraries that do not report one)."""
+    return [{"internal_api": lib.internal_api, "version": lib.version,
+             "architecture": lib.info().get("architecture"), "num_threads": lib.num_threads} for lib in _BLAS]
+
+
+def kernel_warnings(libraries, cpu_has_avx512, environ=os.environ):
+    """Why the BLAS in ``libraries`` (from :func:`describe`) is slower than this CPU allows, as
+    sentences; empty when it runs the kernel it would pick itself.
+
+    * ``OPENBLAS_CORETYPE`` / ``OPENBLAS_L2_SIZE`` set: OpenBLAS runs the named core's kernel.
+      Some machines set them for old OpenBLAS builds; a current one picks a faster kernel unpinned.
+    * an OpenBLAS kernel without AVX-512 on a CPU with it (``cpu_has_avx512``), however it came about.
+    """
+    reasons = []
+    for lib in libraries:
+        if lib["internal_api"] != "openblas":
+            continue
+        arch = lib.get("architecture") or "unknown"
+        pinned = [f"{var}={environ[var]}" for var in OPENBLAS_PIN_VARS if var in environ]
+        if pinned:
+            reasons.append(f"{' and '.join(pinned)} force{'s' if len(pinned) == 1 else ''} OpenBLAS "
+                           f"{lib['version']} onto its {arch} kernel (a current OpenBLAS picks its own: run with "
+                           f"`env -u {' -u '.join(OPENBLAS_PIN_VARS)}`)")
+        elif cpu_has_avx512 and arch not in AVX512_OPENBLAS_CORES:
+            reasons.append(f"OpenBLAS {lib['version']} runs its {arch} kernel, without AVX-512, on a CPU that has it")
+    return reasons
