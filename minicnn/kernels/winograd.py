@@ -358,6 +358,23 @@ def _a_f4(y0, y1, y2, y3):
     return y0, even + odd, even - odd, even4 + odd4, even4 - odd4, y3
 
 
+# The second pass of each transform is one call per row of the 6 x 6 (or 4 x 4) tile to an inlined
+# helper, written out, not a ``for`` loop over the rows: LLVM left that loop rolled, and its
+# vectorized channel loop then ran 2-3x slower (the input transform's second pass 0.163 -> 0.064
+# ms on 448 tiles of 32 channels, AMD Zen 5; the same numbers bit for bit). The input-gradient
+# transform builds each tile's 6 x 6 in a local buffer and adds it to dx in runs of 6 C
+# contiguous values, instead of six read-modify-write streams per channel (1.3-1.9x).
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _bt_row(rows, x, v, t, c):
+    """``v[t, 6 x:6 x + 6] = rows[x] B``: row x of the tile's second pass."""
+    for ch in range(c):
+        e0, e1, e2, e3, e4, e5 = _bt_f4(rows[x, 0, ch], rows[x, 1, ch], rows[x, 2, ch],
+                                        rows[x, 3, ch], rows[x, 4, ch], rows[x, 5, ch])
+        v[t, 6 * x, ch], v[t, 6 * x + 1, ch], v[t, 6 * x + 2, ch] = e0, e1, e2
+        v[t, 6 * x + 3, ch], v[t, 6 * x + 4, ch], v[t, 6 * x + 5, ch] = e3, e4, e5
+
+
 @kernel
 def _input_transform_f4_kernel(xp, v):
     """:func:`_input_transform_kernel` for F4: v[t, 6 x + y, c] = (B^T d_t B)[x, y]."""
@@ -376,12 +393,30 @@ def _input_transform_f4_kernel(xp, v):
                                                         xp[b, r0 + 4, s0 + s, ch], xp[b, r0 + 5, s0 + s, ch])
                         rows[0, s, ch], rows[1, s, ch], rows[2, s, ch] = e0, e1, e2
                         rows[3, s, ch], rows[4, s, ch], rows[5, s, ch] = e3, e4, e5
-                for x in range(6):                  # V = rows B, row by row
-                    for ch in range(c):
-                        e0, e1, e2, e3, e4, e5 = _bt_f4(rows[x, 0, ch], rows[x, 1, ch], rows[x, 2, ch],
-                                                        rows[x, 3, ch], rows[x, 4, ch], rows[x, 5, ch])
-                        v[t, 6 * x, ch], v[t, 6 * x + 1, ch], v[t, 6 * x + 2, ch] = e0, e1, e2
-                        v[t, 6 * x + 3, ch], v[t, 6 * x + 4, ch], v[t, 6 * x + 5, ch] = e3, e4, e5
+                _bt_row(rows, 0, v, t, c)           # V = rows B, row by row
+                _bt_row(rows, 1, v, t, c)
+                _bt_row(rows, 2, v, t, c)
+                _bt_row(rows, 3, v, t, c)
+                _bt_row(rows, 4, v, t, c)
+                _bt_row(rows, 5, v, t, c)
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _at_column(mt, t, yy, rows, f):
+    """``rows[:, yy] = A^T M_t[:, yy]``: column yy of the tile's first pass."""
+    for ch in range(f):
+        e0, e1, e2, e3 = _at_f4(mt[t, yy, ch], mt[t, 6 + yy, ch], mt[t, 12 + yy, ch],
+                                mt[t, 18 + yy, ch], mt[t, 24 + yy, ch], mt[t, 30 + yy, ch])
+        rows[0, yy, ch], rows[1, yy, ch], rows[2, yy, ch], rows[3, yy, ch] = e0, e1, e2, e3
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _at_row(rows, i, y, b, r, s0, f):
+    """``y[b, r, s0:s0 + 4] = rows[i] A``: row i of the tile's second pass."""
+    for ch in range(f):
+        e0, e1, e2, e3 = _at_f4(rows[i, 0, ch], rows[i, 1, ch], rows[i, 2, ch],
+                                rows[i, 3, ch], rows[i, 4, ch], rows[i, 5, ch])
+        y[b, r, s0, ch], y[b, r, s0 + 1, ch], y[b, r, s0 + 2, ch], y[b, r, s0 + 3, ch] = e0, e1, e2, e3
 
 
 @kernel
@@ -389,32 +424,32 @@ def _output_transform_f4_kernel(mt, th, tw, y):
     """:func:`_output_transform_kernel` for F4: y[b, 4 ti + i, 4 tj + j] = (A^T M_t A)[i, j] inside y."""
     n, out_h, out_w, f = y.shape
     rows = np.empty((4, 6, f), dtype=y.dtype)
-    edge = np.empty((4, f), dtype=y.dtype)
+    edge = np.empty((1, 4, 4, f), dtype=y.dtype)   # a tile over the output's edge goes through this
     for b in range(n):
         for ti in range(th):
             for tj in range(tw):
                 t = (b * th + ti) * tw + tj
-                for yy in range(6):                 # rows = A^T M, column by column
-                    for ch in range(f):
-                        e0, e1, e2, e3 = _at_f4(mt[t, yy, ch], mt[t, 6 + yy, ch], mt[t, 12 + yy, ch],
-                                                mt[t, 18 + yy, ch], mt[t, 24 + yy, ch], mt[t, 30 + yy, ch])
-                        rows[0, yy, ch], rows[1, yy, ch], rows[2, yy, ch], rows[3, yy, ch] = e0, e1, e2, e3
-                wj = min(4, out_w - 4 * tj)
-                for i in range(min(4, out_h - 4 * ti)):      # y = rows A, inside the output only
-                    r, s0 = 4 * ti + i, 4 * tj
-                    if wj == 4:
-                        for ch in range(f):
-                            e0, e1, e2, e3 = _at_f4(rows[i, 0, ch], rows[i, 1, ch], rows[i, 2, ch],
-                                                    rows[i, 3, ch], rows[i, 4, ch], rows[i, 5, ch])
-                            y[b, r, s0, ch], y[b, r, s0 + 1, ch], y[b, r, s0 + 2, ch], y[b, r, s0 + 3, ch] = \
-                                e0, e1, e2, e3
-                    else:
-                        for ch in range(f):
-                            e0, e1, e2, e3 = _at_f4(rows[i, 0, ch], rows[i, 1, ch], rows[i, 2, ch],
-                                                    rows[i, 3, ch], rows[i, 4, ch], rows[i, 5, ch])
-                            edge[0, ch], edge[1, ch], edge[2, ch], edge[3, ch] = e0, e1, e2, e3
+                _at_column(mt, t, 0, rows, f)       # rows = A^T M, column by column
+                _at_column(mt, t, 1, rows, f)
+                _at_column(mt, t, 2, rows, f)
+                _at_column(mt, t, 3, rows, f)
+                _at_column(mt, t, 4, rows, f)
+                _at_column(mt, t, 5, rows, f)
+                r0, s0 = 4 * ti, 4 * tj
+                hi, wj = min(4, out_h - r0), min(4, out_w - s0)
+                if hi == 4 and wj == 4:             # y = rows A, row by row
+                    _at_row(rows, 0, y, b, r0, s0, f)
+                    _at_row(rows, 1, y, b, r0 + 1, s0, f)
+                    _at_row(rows, 2, y, b, r0 + 2, s0, f)
+                    _at_row(rows, 3, y, b, r0 + 3, s0, f)
+                else:                               # ... inside the output only
+                    _at_row(rows, 0, edge, 0, 0, 0, f)
+                    _at_row(rows, 1, edge, 0, 1, 0, f)
+                    _at_row(rows, 2, edge, 0, 2, 0, f)
+                    _at_row(rows, 3, edge, 0, 3, 0, f)
+                    for i in range(hi):
                         for j in range(wj):
-                            y[b, r, s0 + j] = edge[j]
+                            y[b, r0 + i, s0 + j] = edge[0, i, j]
 
 
 @kernel
@@ -442,11 +477,22 @@ def _output_grad_transform_f4_kernel(dzp, dm):
                         dm[t, 6 * x + 3, ch], dm[t, 6 * x + 4, ch], dm[t, 6 * x + 5, ch] = e3, e4, e5
 
 
+@njit(inline="always", cache=True, error_model="numpy")
+def _b_row(rows, r, dd, c):
+    """``dd[r] = rows[r] B^T``: row r of the tile's second pass."""
+    for ch in range(c):
+        e0, e1, e2, e3, e4, e5 = _b_f4(rows[r, 0, ch], rows[r, 1, ch], rows[r, 2, ch],
+                                       rows[r, 3, ch], rows[r, 4, ch], rows[r, 5, ch])
+        dd[r, 0, ch], dd[r, 1, ch], dd[r, 2, ch] = e0, e1, e2
+        dd[r, 3, ch], dd[r, 4, ch], dd[r, 5, ch] = e3, e4, e5
+
+
 @kernel
 def _input_grad_transform_f4_kernel(dv, th, tw, dxp):
     """:func:`_input_grad_transform_kernel` for F4: dxp = sum over tiles of B dV_t B^T at the patches."""
     n, hp, wp, c = dxp.shape
     rows = np.empty((6, 6, c), dtype=dxp.dtype)
+    dd = np.empty((6, 6, c), dtype=dxp.dtype)      # one tile's B dV_t B^T
     for b in range(n):
         dxp[b] = 0
         for ti in range(th):
@@ -459,17 +505,17 @@ def _input_grad_transform_f4_kernel(dv, th, tw, dxp):
                                                        dv[t, 18 + y, ch], dv[t, 24 + y, ch], dv[t, 30 + y, ch])
                         rows[0, y, ch], rows[1, y, ch], rows[2, y, ch] = e0, e1, e2
                         rows[3, y, ch], rows[4, y, ch], rows[5, y, ch] = e3, e4, e5
-                for r in range(6):                  # dd = rows B^T, added at the patch
-                    row = dxp[b, r0 + r]
-                    for ch in range(c):
-                        e0, e1, e2, e3, e4, e5 = _b_f4(rows[r, 0, ch], rows[r, 1, ch], rows[r, 2, ch],
-                                                       rows[r, 3, ch], rows[r, 4, ch], rows[r, 5, ch])
-                        row[s0, ch] += e0
-                        row[s0 + 1, ch] += e1
-                        row[s0 + 2, ch] += e2
-                        row[s0 + 3, ch] += e3
-                        row[s0 + 4, ch] += e4
-                        row[s0 + 5, ch] += e5
+                _b_row(rows, 0, dd, c)              # dd = rows B^T, row by row
+                _b_row(rows, 1, dd, c)
+                _b_row(rows, 2, dd, c)
+                _b_row(rows, 3, dd, c)
+                _b_row(rows, 4, dd, c)
+                _b_row(rows, 5, dd, c)
+                for r in range(6):                  # added at the patch, one row of 6 C values at a time
+                    patch = dxp[b, r0 + r, s0:s0 + 6].reshape(-1)
+                    tile = dd[r].reshape(-1)
+                    for e in range(6 * c):
+                        patch[e] += tile[e]
 
 
 def input_transform(xp, tr, v):
