@@ -69,6 +69,33 @@ def test_fit_learns_and_history_has_keras_keys():
     assert acc == 1.0 and loss == pytest.approx(history.history["val_loss"][-1], rel=1e-6)
 
 
+def test_predict_runs_a_batch_in_cache_sized_pieces_with_the_same_outputs(monkeypatch):
+    from minicnn.models import training
+    model = small_model()
+    x, _ = blobs(40)
+    whole = model(x)
+    # the conv output, 6*6*4 float32 = 576 bytes per sample, is the largest activation
+    assert model._inference_samples() == training.INFERENCE_BUDGET_BYTES // 576
+    monkeypatch.setattr(training, "INFERENCE_BUDGET_BYTES", 576 * 7)  # pieces of 7 samples
+    assert model._inference_samples() == 7
+    seen = []
+
+    class Outputs(minicnn.callbacks.Callback):
+        def on_predict_batch_end(self, step, logs=None):
+            seen.append(logs["outputs"].copy())
+
+    forward, sizes = model._forward, []
+    monkeypatch.setattr(model, "_forward", lambda xs, training: sizes.append(len(xs)) or forward(xs, training))
+    p = model.predict(x, batch_size=16, callbacks=[Outputs()])
+    assert sizes == [7, 7, 2, 7, 7, 2, 7, 1]  # each batch of 16 in pieces of at most 7
+    np.testing.assert_allclose(p, whole, rtol=1e-6, atol=1e-7)
+    assert [len(o) for o in seen] == [16, 16, 8]  # callbacks still see the batches asked for
+    np.testing.assert_array_equal(np.concatenate(seen), p)
+    monkeypatch.setattr(training, "INFERENCE_BUDGET_BYTES", 1)  # at least one sample at a time
+    assert model._inference_samples() == 1
+    np.testing.assert_allclose(model.predict(x[:3], batch_size=3), whole[:3], rtol=1e-6, atol=1e-7)
+
+
 def test_predict_returns_probabilities_in_batches():
     model = small_model()
     x, _ = blobs(70)
