@@ -538,11 +538,13 @@ def output_grad_transform(dz, tr, th, tw, dm, worker):
     """dm (tiles, a^2, F) = A dY_t A^T of the output gradient dz (n, out_h, out_w, F)."""
     if tr is F4:
         n, out_h, out_w, f = dz.shape
-        dzp = shared_scratch("wino_dzp", worker, (n, 4 * th, 4 * tw, f), dz.dtype)
-        if (out_h, out_w) != (4 * th, 4 * tw):
+        if (out_h, out_w) == (4 * th, 4 * tw) and dz.flags.c_contiguous:
+            dzp = dz                                # whole tiles already: no padded copy
+        else:
+            dzp = shared_scratch("wino_dzp", worker, (n, 4 * th, 4 * tw, f), dz.dtype)
             dzp[:, out_h:] = 0
             dzp[:, :out_h, out_w:] = 0
-        dzp[:, :out_h, :out_w] = dz
+            dzp[:, :out_h, :out_w] = dz
         _output_grad_transform_f4_kernel(dzp, dm)
     else:
         _output_grad_transform_kernel(dz, tr.at.astype(dz.dtype), th, tw, dm)

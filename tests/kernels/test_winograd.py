@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from minicnn.kernels import WindowGeometry, conv2d_reference
@@ -70,6 +70,9 @@ def test_backward_reference_equals_the_im2col_gradients(tr, case):
 
 @pytest.mark.parametrize("tr", TRANSFORMS, ids=str)
 @given(case=winograd_case(), relu=st.booleans(), budget=st.sampled_from([None, 1]))
+@example(case=(2, 8, 8, 3, 2, "same"), relu=True, budget=None)     # whole 4x4 tiles: dz is transformed in place
+@example(case=(1, 6, 10, 2, 3, "valid"), relu=False, budget=1)
+@example(case=(2, 7, 9, 3, 2, "same"), relu=True, budget=None)     # tiles over the edge: a padded copy
 def test_fast_forward_and_backward_match_the_references(tr, case, relu, budget):
     """The numba transforms + matmuls (one sample per chunk with budget 1) against the references."""
     geom, x, kernel, dz = _arrays(case, np.float64, seed=2)
