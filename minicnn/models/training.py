@@ -222,7 +222,8 @@ class Trainer:
         """The model's output (probabilities for a softmax model), shape (N,) + output_shape; a list
         of arrays for a model with several outputs. ``callbacks`` get the ``on_predict_*`` hooks, batch
         logs ``{"outputs": batch_outputs}``; ``tta=1|2`` averages the outputs over mirrored / shifted
-        views (``minicnn.tta``)."""
+        views (``minicnn.tta``). Each batch runs through the model in cache-sized pieces
+        (``_inference_samples``); the outputs are the same."""
         if tta:
             return test_time_augmentation.predict(self, x, tta, positive_int(batch_size, "batch_size"))
         batch_size = positive_int(batch_size, "batch_size")
