@@ -55,34 +55,63 @@ def col2im_reference(cols, x_shape, geom):
 @kernel
 def _im2col_kernel(x, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, cols):
     # A window row (di) inside the image is kw*C contiguous values of x: copied as one run.
+    # The copies go through views that start at the run (dst, src) and are indexed from 0: with
+    # offsets inside the index (cols[row, base + t]) numba keeps its negative-index checks and LLVM
+    # cannot vectorize the copy (2.5-8x slower for 3 to 64 channels).
     n, h, w, c = x.shape
     run = kw * c
     for b in prange(n):
         xb = x[b].reshape(h, w * c)
         for i in range(out_h):
             for j in range(out_w):
-                row = (b * out_h + i) * out_w + j
+                cols_row = cols[(b * out_h + i) * out_w + j]
                 x0 = j * sw - pad_left
                 inside = x0 >= 0 and x0 + kw <= w
                 for di in range(kh):
                     y = i * sh - pad_top + di
-                    base = di * run
+                    dst = cols_row[di * run:(di + 1) * run]
                     if y < 0 or y >= h:
                         for t in range(run):
-                            cols[row, base + t] = 0.0
+                            dst[t] = 0.0
                     elif inside:
-                        start = x0 * c
+                        src = xb[y, x0 * c:x0 * c + run]
                         for t in range(run):
-                            cols[row, base + t] = xb[y, start + t]
+                            dst[t] = src[t]
                     else:
+                        src = xb[y]
                         for dj in range(kw):
                             xx = x0 + dj
                             for ch in range(c):
-                                cols[row, base + dj * c + ch] = xb[y, xx * c + ch] if 0 <= xx < w else 0.0
+                                dst[dj * c + ch] = src[xx * c + ch] if 0 <= xx < w else 0.0
+
+
+@kernel
+def _im2col_one_channel_kernel(x, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, cols):
+    # C == 1: runs of kw values are too short to copy well; instead, for each window offset
+    # (di, dj), fill the column cols[rows of output row i, di*kw + dj] from one image row
+    # (2x faster than the runs on 28x28 MNIST images).
+    n, h, w, _ = x.shape
+    for b in prange(n):
+        xb = x[b].reshape(h, w)
+        for i in range(out_h):
+            block = cols[(b * out_h + i) * out_w:(b * out_h + i + 1) * out_w]
+            for di in range(kh):
+                y = i * sh - pad_top + di
+                for dj in range(kw):
+                    dst = block[:, di * kw + dj]
+                    if y < 0 or y >= h:
+                        for j in range(out_w):
+                            dst[j] = 0.0
+                    else:
+                        src = xb[y]
+                        for j in range(out_w):
+                            xx = j * sw - pad_left + dj
+                            dst[j] = src[xx] if 0 <= xx < w else 0.0
 
 
 @kernel
 def _col2im_kernel(cols, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, dx):
+    # Views indexed from 0, as in _im2col_kernel.
     n, h, w, c = dx.shape
     run = kw * c
     for b in prange(n):  # each b writes only dx[b]: safe when compiled parallel
@@ -90,24 +119,25 @@ def _col2im_kernel(cols, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, dx):
         dxb[:, :] = 0.0
         for i in range(out_h):
             for j in range(out_w):
-                row = (b * out_h + i) * out_w + j
+                cols_row = cols[(b * out_h + i) * out_w + j]
                 x0 = j * sw - pad_left
                 inside = x0 >= 0 and x0 + kw <= w
                 for di in range(kh):
                     y = i * sh - pad_top + di
                     if y < 0 or y >= h:
                         continue
-                    base = di * run
+                    src = cols_row[di * run:(di + 1) * run]
                     if inside:
-                        start = x0 * c
+                        dst = dxb[y, x0 * c:x0 * c + run]
                         for t in range(run):
-                            dxb[y, start + t] += cols[row, base + t]
+                            dst[t] += src[t]
                     else:
+                        dst = dxb[y]
                         for dj in range(kw):
                             xx = x0 + dj
                             if 0 <= xx < w:
                                 for ch in range(c):
-                                    dxb[y, xx * c + ch] += cols[row, base + dj * c + ch]
+                                    dst[xx * c + ch] += src[dj * c + ch]
 
 
 def im2col(x, geom, out=None):
@@ -118,8 +148,9 @@ def im2col(x, geom, out=None):
     n, _, _, c = x.shape
     shape = (n * geom.out_h * geom.out_w, geom.kh * geom.kw * c)
     cols = _buffer(out, shape, x.dtype)
-    _im2col_kernel(np.ascontiguousarray(x), geom.kh, geom.kw, geom.sh, geom.sw,
-                   geom.pad_top, geom.pad_left, geom.out_h, geom.out_w, cols)
+    fill = _im2col_one_channel_kernel if c == 1 else _im2col_kernel
+    fill(np.ascontiguousarray(x), geom.kh, geom.kw, geom.sh, geom.sw,
+         geom.pad_top, geom.pad_left, geom.out_h, geom.out_w, cols)
     return cols
 
 

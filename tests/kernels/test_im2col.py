@@ -70,3 +70,11 @@ def test_buffer_is_reused_when_large_enough():
     cols = im2col(x, g, out=buf)
     assert np.shares_memory(cols, buf)
     np.testing.assert_array_equal(cols, im2col_reference(x, g))
+
+
+@given(window_case())
+def test_one_channel_im2col_matches_reference_exactly(case):
+    """One channel takes its own kernel (by window offset rather than by runs of kw*C values)."""
+    batch, h, w, _, window, strides, padding = case
+    x, g = _setup((batch, h, w, 1, window, strides, padding))
+    np.testing.assert_array_equal(im2col(x, g), im2col_reference(x, g))
