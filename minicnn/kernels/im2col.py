@@ -15,7 +15,8 @@ gradient of the columns to the gradient of the image.
 
 Each has a readable NumPy reference (``*_reference``) that documents the math, and a numba
 kernel (a loop over the batch, see ``minicnn.kernels.jit``) that the layers use; tests check
-that the two agree.
+that the two agree. im2col of one channel has a kernel of its own, which fills the columns window
+offset by window offset (a run of kw*C values is too short to copy well when C is 1).
 """
 import numpy as np
 from numba import prange
