@@ -58,7 +58,7 @@ def _im2col_kernel(x, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, cols):
     # A window row (di) inside the image is kw*C contiguous values of x: copied as one run.
     # The copies go through views that start at the run (dst, src) and are indexed from 0: with
     # offsets inside the index (cols[row, base + t]) numba keeps its negative-index checks and LLVM
-    # cannot vectorize the copy (2.5-8x slower for 3 to 64 channels).
+    # cannot vectorize the copy (1.6-5.6x slower for 3 to 64 channels, measured on Zen 5).
     n, h, w, c = x.shape
     run = kw * c
     for b in prange(n):
