@@ -361,9 +361,9 @@ def _a_f4(y0, y1, y2, y3):
 # The input transform's second pass, both passes of the output transform and the input-gradient
 # transform's second pass are one call per row of the 6 x 6 (or 4 x 4) tile to an inlined helper,
 # written out, not a ``for`` loop over the rows (the output-gradient transform still has its loops,
-# not rewritten). LLVM left those loops rolled, and its
-# vectorized channel loop then ran 2-3x slower (the input transform's second pass 0.163 -> 0.064
-# ms on 448 tiles of 32 channels, AMD Zen 5; the same numbers bit for bit). The input-gradient
+# not rewritten). LLVM left those loops rolled, and its vectorized channel loop then ran 2-3x
+# slower (the input transform's second pass 0.163 -> 0.064 ms on 448 tiles of 32 channels, AMD
+# Zen 5; the same numbers bit for bit). The input-gradient
 # transform builds each tile's 6 x 6 in a local buffer and adds it to dx in runs of 6 C
 # contiguous values, instead of six read-modify-write streams per channel (1.3-1.9x).
 
