@@ -358,49 +358,50 @@ def _a_f4(y0, y1, y2, y3):
     return y0, even + odd, even - odd, even4 + odd4, even4 - odd4, y3
 
 
-# The input transform's second pass, both passes of the output transform and the input-gradient
-# transform's second pass are one call per row of the 6 x 6 (or 4 x 4) tile to an inlined helper,
-# written out, not a ``for`` loop over the rows (the output-gradient transform still has its loops,
-# not rewritten). LLVM left those loops rolled, and its vectorized channel loop then ran 2-3x
-# slower (the input transform's second pass 0.163 -> 0.064 ms on 448 tiles of 32 channels, AMD
-# Zen 5; the same numbers bit for bit). The input-gradient
-# transform builds each tile's 6 x 6 in a local buffer and adds it to dx in runs of 6 C
-# contiguous values, instead of six read-modify-write streams per channel (1.3-1.9x).
-
-@njit(inline="always", cache=True, error_model="numpy")
-def _bt_row(rows, x, v, t, c):
-    """``v[t, 6 x:6 x + 6] = rows[x] B``: row x of the tile's second pass."""
-    for ch in range(c):
-        e0, e1, e2, e3, e4, e5 = _bt_f4(rows[x, 0, ch], rows[x, 1, ch], rows[x, 2, ch],
-                                        rows[x, 3, ch], rows[x, 4, ch], rows[x, 5, ch])
-        v[t, 6 * x, ch], v[t, 6 * x + 1, ch], v[t, 6 * x + 2, ch] = e0, e1, e2
-        v[t, 6 * x + 3, ch], v[t, 6 * x + 4, ch], v[t, 6 * x + 5, ch] = e3, e4, e5
-
+# Both passes of the output transform and the input-gradient transform's second pass are one call
+# per row of the 6 x 6 (or 4 x 4) tile to an inlined helper, written out, not a ``for`` loop over
+# the rows (the output-gradient transform still has its loops, not rewritten). LLVM left those loops
+# rolled, and its vectorized channel loop then ran 2-3x slower (AMD Zen 5; the same numbers bit for
+# bit). The input-gradient transform builds each tile's 6 x 6 in a local buffer and adds it to dx
+# in runs of 6 C contiguous values, instead of six read-modify-write streams per channel (1.3-1.9x).
+# The input transform's first pass runs over a whole row of tiles (one loop over the padded row's
+# wp C values instead of six loops of C per tile), and its second pass reads and writes through
+# views indexed from 0: per value of V 0.45 -> 0.22 ns at 16 channels, 0.26 -> 0.16 at 32 and
+# 0.19 -> 0.15 at 64, about level at 128 and 256 (0.12-0.15 either way); 224 to 896 tiles, one
+# thread, AMD Zen 5, the same numbers bit for bit. The
+# same row-wide first pass measured no faster for the output-gradient transform (slower from 64
+# channels), and the adjoint form (per tile, then row-wide) slower for the input-gradient one.
 
 @kernel
 def _input_transform_f4_kernel(xp, v):
-    """:func:`_input_transform_kernel` for F4: v[t, 6 x + y, c] = (B^T d_t B)[x, y]."""
+    """:func:`_input_transform_kernel` for F4: v[t, 6 x + y, c] = (B^T d_t B)[x, y].
+
+    B^T d runs over a whole row of tiles at once: rows[x] = sum_r bt[x, r] xp[b, 4 ti + r] over the
+    padded row's (wp C) contiguous values, one long loop, and each column shared by two neighbouring
+    tiles is transformed once. Then each tile's 6 columns of ``rows`` give its V = rows B."""
     n, hp, wp, c = xp.shape
     th, tw = (hp - 2) // 4, (wp - 2) // 4
-    rows = np.empty((6, 6, c), dtype=v.dtype)
+    rows = np.empty((6, wp * c), dtype=v.dtype)
+    q0, q1, q2, q3, q4, q5 = rows[0], rows[1], rows[2], rows[3], rows[4], rows[5]
     for b in range(n):
         for ti in range(th):
-            for tj in range(tw):
-                t = (b * th + ti) * tw + tj
-                r0, s0 = 4 * ti, 4 * tj
-                for s in range(6):                  # rows = B^T d, column by column
+            r0 = 4 * ti
+            x0, x1, x2 = xp[b, r0].reshape(-1), xp[b, r0 + 1].reshape(-1), xp[b, r0 + 2].reshape(-1)
+            x3, x4, x5 = xp[b, r0 + 3].reshape(-1), xp[b, r0 + 4].reshape(-1), xp[b, r0 + 5].reshape(-1)
+            for e in range(wp * c):                 # rows = B^T d for the row of tiles
+                q0[e], q1[e], q2[e], q3[e], q4[e], q5[e] = _bt_f4(x0[e], x1[e], x2[e], x3[e], x4[e], x5[e])
+            for tj in range(tw):                    # V = rows B, tile by tile, row x by row x
+                vt = v[(b * th + ti) * tw + tj]
+                base = 4 * tj * c
+                for x in range(6):
+                    q = rows[x]
+                    p0, p1, p2 = q[base:base + c], q[base + c:base + 2 * c], q[base + 2 * c:base + 3 * c]
+                    p3, p4, p5 = q[base + 3 * c:base + 4 * c], q[base + 4 * c:base + 5 * c], q[base + 5 * c:base + 6 * c]
+                    o0, o1, o2 = vt[6 * x], vt[6 * x + 1], vt[6 * x + 2]
+                    o3, o4, o5 = vt[6 * x + 3], vt[6 * x + 4], vt[6 * x + 5]
                     for ch in range(c):
-                        e0, e1, e2, e3, e4, e5 = _bt_f4(xp[b, r0, s0 + s, ch], xp[b, r0 + 1, s0 + s, ch],
-                                                        xp[b, r0 + 2, s0 + s, ch], xp[b, r0 + 3, s0 + s, ch],
-                                                        xp[b, r0 + 4, s0 + s, ch], xp[b, r0 + 5, s0 + s, ch])
-                        rows[0, s, ch], rows[1, s, ch], rows[2, s, ch] = e0, e1, e2
-                        rows[3, s, ch], rows[4, s, ch], rows[5, s, ch] = e3, e4, e5
-                _bt_row(rows, 0, v, t, c)           # V = rows B, row by row
-                _bt_row(rows, 1, v, t, c)
-                _bt_row(rows, 2, v, t, c)
-                _bt_row(rows, 3, v, t, c)
-                _bt_row(rows, 4, v, t, c)
-                _bt_row(rows, 5, v, t, c)
+                        o0[ch], o1[ch], o2[ch], o3[ch], o4[ch], o5[ch] = _bt_f4(p0[ch], p1[ch], p2[ch],
+                                                                                p3[ch], p4[ch], p5[ch])
 
 
 @njit(inline="always", cache=True, error_model="numpy")
