@@ -358,19 +358,23 @@ def _a_f4(y0, y1, y2, y3):
     return y0, even + odd, even - odd, even4 + odd4, even4 - odd4, y3
 
 
-# Both passes of the output transform and the input-gradient transform's second pass are one call
-# per row of the 6 x 6 (or 4 x 4) tile to an inlined helper, written out, not a ``for`` loop over
+# The output transform's second pass and the input-gradient transform's second pass are one call
+# per row of the 4 x 4 (or 6 x 6) tile to an inlined helper, written out, not a ``for`` loop over
 # the rows (the output-gradient transform still has its loops, not rewritten). LLVM left those loops
 # rolled, and its vectorized channel loop then ran 2-3x slower (AMD Zen 5; the same numbers bit for
 # bit). The input-gradient transform builds each tile's 6 x 6 in a local buffer and adds it to dx
 # in runs of 6 C contiguous values, instead of six read-modify-write streams per channel (1.3-1.9x).
-# The input transform's first pass runs over a whole row of tiles (one loop over the padded row's
-# wp C values instead of six loops of C per tile), and its second pass reads and writes through
-# views indexed from 0: per value of V 0.45 -> 0.22 ns at 16 channels, 0.26 -> 0.16 at 32 and
-# 0.19 -> 0.15 at 64, about level at 128 and 256 (0.12-0.15 either way); 224 to 896 tiles, one
-# thread, AMD Zen 5, the same numbers bit for bit. The
-# same row-wide first pass measured no faster for the output-gradient transform (slower from 64
-# channels), and the adjoint form (per tile, then row-wide) slower for the input-gradient one.
+# Loops over C alone are short when C is small (16, 32), so every first pass runs over longer
+# contiguous runs, through views indexed from 0: the input transform's over a whole row of tiles
+# (the padded row's wp C values; overlapping columns once), the output transform's and the
+# input-gradient transform's over the 6 C values of a row of M_t or dV_t, the output-gradient
+# transform's over the tile's 4 F values of an image row. Per value, one thread, 224 to 896 tiles,
+# AMD Zen 5, interleaved runs, the same numbers bit for bit: input 0.45 -> 0.22 ns at 16 channels,
+# 0.26 -> 0.16 at 32, 0.19 -> 0.15 at 64; output 0.26-0.34 -> 0.13-0.14 at 16, 0.18 -> 0.11-0.12 at
+# 32; output gradient 0.14-0.16 -> 0.11-0.12 at 32; input gradient 0.39-0.44 -> 0.37-0.40 at 32; all
+# about level from 128 channels. A row-wide first pass for the output-gradient transform measured no
+# faster than this (slower from 64 channels), and for the input gradient the adjoint of the input
+# transform's form (per tile, then row-wide) was slower.
 
 @kernel
 def _input_transform_f4_kernel(xp, v):
@@ -405,15 +409,6 @@ def _input_transform_f4_kernel(xp, v):
 
 
 @njit(inline="always", cache=True, error_model="numpy")
-def _at_column(mt, t, yy, rows, f):
-    """``rows[:, yy] = A^T M_t[:, yy]``: column yy of the tile's first pass."""
-    for ch in range(f):
-        e0, e1, e2, e3 = _at_f4(mt[t, yy, ch], mt[t, 6 + yy, ch], mt[t, 12 + yy, ch],
-                                mt[t, 18 + yy, ch], mt[t, 24 + yy, ch], mt[t, 30 + yy, ch])
-        rows[0, yy, ch], rows[1, yy, ch], rows[2, yy, ch], rows[3, yy, ch] = e0, e1, e2, e3
-
-
-@njit(inline="always", cache=True, error_model="numpy")
 def _at_row(rows, i, y, b, r, s0, f):
     """``y[b, r, s0:s0 + 4] = rows[i] A``: row i of the tile's second pass."""
     for ch in range(f):
@@ -427,17 +422,17 @@ def _output_transform_f4_kernel(mt, th, tw, y):
     """:func:`_output_transform_kernel` for F4: y[b, 4 ti + i, 4 tj + j] = (A^T M_t A)[i, j] inside y."""
     n, out_h, out_w, f = y.shape
     rows = np.empty((4, 6, f), dtype=y.dtype)
+    g0, g1, g2, g3 = rows[0].reshape(-1), rows[1].reshape(-1), rows[2].reshape(-1), rows[3].reshape(-1)
     edge = np.empty((1, 4, 4, f), dtype=y.dtype)   # a tile over the output's edge goes through this
     for b in range(n):
         for ti in range(th):
             for tj in range(tw):
                 t = (b * th + ti) * tw + tj
-                _at_column(mt, t, 0, rows, f)       # rows = A^T M, column by column
-                _at_column(mt, t, 1, rows, f)
-                _at_column(mt, t, 2, rows, f)
-                _at_column(mt, t, 3, rows, f)
-                _at_column(mt, t, 4, rows, f)
-                _at_column(mt, t, 5, rows, f)
+                m = mt[t].reshape(-1)               # rows = A^T M: one loop over the 6 F values of a row
+                m0, m1, m2 = m[0:6 * f], m[6 * f:12 * f], m[12 * f:18 * f]
+                m3, m4, m5 = m[18 * f:24 * f], m[24 * f:30 * f], m[30 * f:36 * f]
+                for e in range(6 * f):
+                    g0[e], g1[e], g2[e], g3[e] = _at_f4(m0[e], m1[e], m2[e], m3[e], m4[e], m5[e])
                 r0, s0 = 4 * ti, 4 * tj
                 hi, wj = min(4, out_h - r0), min(4, out_w - s0)
                 if hi == 4 and wj == 4:             # y = rows A, row by row
@@ -462,17 +457,19 @@ def _output_grad_transform_f4_kernel(dzp, dm):
     n, hp, wp, f = dzp.shape
     th, tw = hp // 4, wp // 4
     rows = np.empty((6, 4, f), dtype=dm.dtype)
+    g0, g1, g2 = rows[0].reshape(-1), rows[1].reshape(-1), rows[2].reshape(-1)
+    g3, g4, g5 = rows[3].reshape(-1), rows[4].reshape(-1), rows[5].reshape(-1)
     for b in range(n):
         for ti in range(th):
+            r0 = 4 * ti
+            y0, y1 = dzp[b, r0].reshape(-1), dzp[b, r0 + 1].reshape(-1)
+            y2, y3 = dzp[b, r0 + 2].reshape(-1), dzp[b, r0 + 3].reshape(-1)
             for tj in range(tw):
                 t = (b * th + ti) * tw + tj
-                r0, s0 = 4 * ti, 4 * tj
-                for j in range(4):                  # rows = A dY, column by column
-                    for ch in range(f):
-                        e0, e1, e2, e3, e4, e5 = _a_f4(dzp[b, r0, s0 + j, ch], dzp[b, r0 + 1, s0 + j, ch],
-                                                       dzp[b, r0 + 2, s0 + j, ch], dzp[b, r0 + 3, s0 + j, ch])
-                        rows[0, j, ch], rows[1, j, ch], rows[2, j, ch] = e0, e1, e2
-                        rows[3, j, ch], rows[4, j, ch], rows[5, j, ch] = e3, e4, e5
+                lo, hi = 4 * tj * f, 4 * (tj + 1) * f   # rows = A dY: one loop over the tile's 4 F values of a row
+                d0, d1, d2, d3 = y0[lo:hi], y1[lo:hi], y2[lo:hi], y3[lo:hi]
+                for e in range(4 * f):
+                    g0[e], g1[e], g2[e], g3[e], g4[e], g5[e] = _a_f4(d0[e], d1[e], d2[e], d3[e])
                 for x in range(6):                  # dM = rows A^T, row by row
                     for ch in range(f):
                         e0, e1, e2, e3, e4, e5 = _a_f4(rows[x, 0, ch], rows[x, 1, ch], rows[x, 2, ch], rows[x, 3, ch])
@@ -495,6 +492,8 @@ def _input_grad_transform_f4_kernel(dv, th, tw, dxp):
     """:func:`_input_grad_transform_kernel` for F4: dxp = sum over tiles of B dV_t B^T at the patches."""
     n, hp, wp, c = dxp.shape
     rows = np.empty((6, 6, c), dtype=dxp.dtype)
+    g0, g1, g2 = rows[0].reshape(-1), rows[1].reshape(-1), rows[2].reshape(-1)
+    g3, g4, g5 = rows[3].reshape(-1), rows[4].reshape(-1), rows[5].reshape(-1)
     dd = np.empty((6, 6, c), dtype=dxp.dtype)      # one tile's B dV_t B^T
     for b in range(n):
         dxp[b] = 0
@@ -502,12 +501,11 @@ def _input_grad_transform_f4_kernel(dv, th, tw, dxp):
             for tj in range(tw):
                 t = (b * th + ti) * tw + tj
                 r0, s0 = 4 * ti, 4 * tj
-                for y in range(6):                  # rows = B dV, column by column
-                    for ch in range(c):
-                        e0, e1, e2, e3, e4, e5 = _b_f4(dv[t, y, ch], dv[t, 6 + y, ch], dv[t, 12 + y, ch],
-                                                       dv[t, 18 + y, ch], dv[t, 24 + y, ch], dv[t, 30 + y, ch])
-                        rows[0, y, ch], rows[1, y, ch], rows[2, y, ch] = e0, e1, e2
-                        rows[3, y, ch], rows[4, y, ch], rows[5, y, ch] = e3, e4, e5
+                d = dv[t].reshape(-1)               # rows = B dV: one loop over the 6 C values of a row
+                d0, d1, d2 = d[0:6 * c], d[6 * c:12 * c], d[12 * c:18 * c]
+                d3, d4, d5 = d[18 * c:24 * c], d[24 * c:30 * c], d[30 * c:36 * c]
+                for e in range(6 * c):
+                    g0[e], g1[e], g2[e], g3[e], g4[e], g5[e] = _b_f4(d0[e], d1[e], d2[e], d3[e], d4[e], d5[e])
                 _b_row(rows, 0, dd, c)              # dd = rows B^T, row by row
                 _b_row(rows, 1, dd, c)
                 _b_row(rows, 2, dd, c)
