@@ -69,32 +69,40 @@ def test_input_grad_as_flipped_convolution_matches_col2im_form(case):
                                rtol=1e-10, atol=1e-10)
 
 
-@given(window_case(max_size=7, max_window=3), st.integers(1, 4), st.booleans(), st.sampled_from([None, 1]))
-def test_conv_engine_backward_matches_references(case, f, relu, budget):
-    """conv2d_backward (kept or recomputed columns, col2im or flipped dx) against the references."""
+@given(window_case(max_size=7, max_window=3), st.integers(1, 4), st.booleans(), st.sampled_from([None, 1]),
+       st.sampled_from([None, 5]))
+def test_conv_engine_backward_matches_references(case, f, relu, budget, block):
+    """conv2d_backward (kept or recomputed columns, col2im or flipped dx; without dx, the kernel
+    gradient by blocks of rows, down to 5 rows a block) against the references."""
     batch, h, w, c, window, strides, padding = case
     rng = np.random.default_rng(2)
     g = WindowGeometry(h, w, window, strides, padding)
     x = rng.standard_normal((batch, h, w, c)).astype(np.float32)
     kernel = rng.standard_normal(window + (c, f)).astype(np.float32)
     bias = rng.standard_normal(f).astype(np.float32)
-    old = conv_module.COLS_BUDGET_BYTES, conv_module.KEEP_COLS_BYTES
+    old = conv_module.COLS_BUDGET_BYTES, conv_module.KEEP_COLS_BYTES, conv_module.FILTER_GRAD_BLOCK_ROWS
     try:
         if budget is not None:  # one sample per chunk, columns recomputed in backward
             conv_module.COLS_BUDGET_BYTES = conv_module.KEEP_COLS_BYTES = budget
+        if block is not None:
+            conv_module.FILTER_GRAD_BLOCK_ROWS = block
         work = conv_module.ConvWorkspace()
         y = conv_module.conv2d_forward(x, kernel, bias, relu, g, work)
         dy = rng.standard_normal(y.shape).astype(np.float32)
         dk, db, dx = conv_module.conv2d_backward(dy, y if relu else None, relu, x, kernel, g, work)
+        dk_only, db_only, none = conv_module.conv2d_backward(dy, y if relu else None, relu, x, kernel, g, work,
+                                                             input_grad=False)
     finally:
-        conv_module.COLS_BUDGET_BYTES, conv_module.KEEP_COLS_BYTES = old
+        conv_module.COLS_BUDGET_BYTES, conv_module.KEEP_COLS_BYTES, conv_module.FILTER_GRAD_BLOCK_ROWS = old
+    assert none is None
     z = conv2d_reference(x.astype(np.float64), kernel.astype(np.float64), bias, g)
     np.testing.assert_allclose(y, np.maximum(z, 0) if relu else z, rtol=1e-4, atol=1e-4)
     dz = dy * (z > 0) if relu else dy.astype(np.float64)
     from minicnn.kernels import im2col_reference
     dk_ref = (im2col_reference(x.astype(np.float64), g).T @ dz.reshape(-1, f)).reshape(kernel.shape)
-    np.testing.assert_allclose(dk, dk_ref, rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(db, dz.sum(axis=(0, 1, 2)), rtol=1e-4, atol=1e-4)
+    for dk_, db_ in ((dk, db), (dk_only, db_only)):
+        np.testing.assert_allclose(dk_, dk_ref, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(db_, dz.sum(axis=(0, 1, 2)), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(dx, conv_module.input_grad_reference(dz, kernel.astype(np.float64), x.shape, g),
                                rtol=1e-4, atol=1e-4)
 
