@@ -38,6 +38,11 @@ def single_threaded():
     _use_threads(1)
 
 
+def multithreaded(flops):
+    """True for a product of ``flops`` FLOPs that :func:`matmul` runs on all the BLAS's threads."""
+    return flops >= MULTITHREAD_MIN_FLOPS
+
+
 def matmul(a, b, out=None):
     """``np.matmul(a, b, out=out)`` for 2-D ``a`` (m, k) and ``b`` (k, n), one thread when small.
 
@@ -50,7 +55,7 @@ def matmul(a, b, out=None):
     from .parallel import map_chunks, split_bounds
     m, n = a.shape[0], b.shape[1]
     flops = 2.0 * m * a.shape[1] * n
-    if flops >= MULTITHREAD_MIN_FLOPS:
+    if multithreaded(flops):
         _use_threads(BLAS_THREADS)
         return np.matmul(a, b, out=out)
     by_rows = m >= n

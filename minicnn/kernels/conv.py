@@ -49,13 +49,15 @@ from .parallel import chunk_bounds, map_chunks, shared_scratch, sum_chunks
 COLS_BUDGET_BYTES = 4 * 2**20
 #: A layer keeps its whole batch's columns for backward (instead of recomputing them) up to this size.
 KEEP_COLS_BYTES = 8 * 2**20
-#: Without an input gradient (a model's first layer) and in one chunk, backward takes dZ and
-#: ``cols^T @ dZ`` this many rows at a time, so that each block of dZ is still in cache when its
-#: product reads it. On the 2-core AMD EPYC Zen 5 VM, mnist's first layer at batch 32 (21,632 rows
-#: of 9 columns, one chunk) took 0.27-0.32 ms against 0.38-0.51 ms in one pass, 0.70-0.80 against
-#: 0.77-1.33 ms with the caches flushed first (interleaved runs).
-#: In several chunks on the workers the blocks' Python calls contend for the GIL: CIFAR's first
-#: layers (two chunks) measured up to 1.5x slower by blocks, so they keep one pass per chunk.
+#: A backward without input gradient (a model's first layer), in one chunk whose products run on
+#: one thread (:func:`uses_filter_grad_blocks`), takes the ReLU mask, dZ and ``cols^T @ dZ`` this
+#: many rows at a time, so that each block of dZ is still in cache when its product reads it. On the
+#: 2-core AMD EPYC Zen 5 VM, mnist's first layer at batch 32 (21,632 rows of 9 columns, one chunk)
+#: took 0.27-0.32 ms against 0.38-0.51 ms in one pass, 0.70-0.80 against 0.77-1.33 ms with the
+#: caches flushed first (interleaved runs). In several chunks on the workers the blocks' Python
+#: calls contend for the GIL: CIFAR's first layers (two chunks) measured up to 1.5x slower by
+#: blocks, so they keep one pass per chunk. The forward by blocks (``cols @ K`` and bias/ReLU)
+#: measured 1.2-1.5x slower on mnist's layer.
 FILTER_GRAD_BLOCK_ROWS = 1024
 #: 3x3 stride-1 convolutions with at least this many input channels and filters take Winograd
 #: F(4x4, 3x3) (:mod:`minicnn.kernels.winograd`), one threshold per pass. Measured against im2col
@@ -89,6 +91,14 @@ def conv_chunks(batch, geom, channels, filters, itemsize):
     step = samples_per_chunk(batch, geom, channels, itemsize)
     flops = 2.0 * batch * geom.out_h * geom.out_w * geom.kh * geom.kw * channels * filters
     return chunk_bounds(batch, min(step, parallel.split_bounds(batch, flops)[0][1]))
+
+
+def uses_filter_grad_blocks(chunks, geom, channels, filters):
+    """True where a backward without input gradient goes :data:`FILTER_GRAD_BLOCK_ROWS` rows at a
+    time: one chunk (so one thread: in several chunks on the workers the blocks' Python calls
+    contend for the GIL) with products below the BLAS's multithreading size."""
+    rows = (chunks[-1][1] - chunks[0][0]) * geom.out_h * geom.out_w
+    return len(chunks) == 1 and not blas.multithreaded(2.0 * rows * geom.kh * geom.kw * channels * filters)
 
 
 # ----------------------------------------------------------------------------- references
@@ -239,7 +249,8 @@ def conv2d_backward(dy, y, relu, x, kernel, geom, work=None, input_grad=True):
     With ``relu``, ``dZ = dy * [y > 0]`` (``y`` the forward's output), else ``dZ = dy``; then
     ``dK = cols^T @ dZ``, ``dbias = sum dZ`` and, if ``input_grad``, dx (col2im of ``dZ @ K^T``, or
     the flipped-kernel convolution of dZ where :func:`uses_flipped_input_grad`). Without the input
-    gradient and in one chunk, dZ and dK go :data:`FILTER_GRAD_BLOCK_ROWS` rows at a time.
+    gradient and where :func:`uses_filter_grad_blocks`, dZ and dK go :data:`FILTER_GRAD_BLOCK_ROWS`
+    rows at a time.
     Returns ``(dkernel (kh, kw, C, F), dbias (F,), dx (N, H, W, C) or None)``.
     """
     n, h, w, c = x.shape
@@ -255,6 +266,7 @@ def conv2d_backward(dy, y, relu, x, kernel, geom, work=None, input_grad=True):
         geom_t = input_grad_geometry(geom, h, w)
     chunks = conv_chunks(n, geom, c, f, x.itemsize)
     gemm = blas.matmul if len(chunks) == 1 else np.matmul
+    by_blocks = uses_filter_grad_blocks(chunks, geom, c, f)
 
     def run(chunk, worker):
         start, stop = chunk
@@ -262,7 +274,7 @@ def conv2d_backward(dy, y, relu, x, kernel, geom, work=None, input_grad=True):
         y2d = None if y is None else y[start:stop].reshape(-1, f)
         cols = _columns(x, geom, start, stop, worker, None) if work is None or work.cols is None else \
             work.cols[start * geom.out_h * geom.out_w:stop * geom.out_h * geom.out_w]
-        if not input_grad and len(chunks) == 1:
+        if not input_grad and by_blocks:
             return _filter_grad_by_blocks(cols, dy2d, y2d, relu, worker)
         dz2d, db = relu_mask_bias_grad(dy2d, y2d, relu, dz=shared_scratch("dz", worker, dy2d.shape, x.dtype))
         dk = gemm(cols.T, dz2d)

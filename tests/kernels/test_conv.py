@@ -107,6 +107,14 @@ def test_conv_engine_backward_matches_references(case, f, relu, budget, block):
                                rtol=1e-4, atol=1e-4)
 
 
+def test_filter_gradient_goes_by_blocks_in_one_single_threaded_chunk_only():
+    mnist = WindowGeometry(28, 28, (3, 3), (1, 1), "valid")
+    assert conv_module.uses_filter_grad_blocks([(0, 32)], mnist, 1, 32)
+    assert not conv_module.uses_filter_grad_blocks([(0, 16), (16, 32)], mnist, 1, 32)   # on the workers
+    big = WindowGeometry(224, 224, (3, 3), (1, 1), "same")   # 2 * 50176 * 27 * 128 FLOPs: all threads
+    assert not conv_module.uses_filter_grad_blocks([(0, 1)], big, 3, 128)
+
+
 def test_flipped_input_grad_is_used_for_same_padding_with_few_filters():
     g = WindowGeometry(8, 8, (3, 3), (1, 1), "same")
     assert conv_module.uses_flipped_input_grad(g, 32, 32)
