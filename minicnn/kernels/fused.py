@@ -4,8 +4,9 @@
   z is (rows, F), bias (F,) or None.
 * ``relu_mask_bias_grad(dy, y, relu, dz, db)``: ``dz = dy * [y > 0]`` (or ``dy`` when not relu)
   and ``db = sum of dz over rows`` (db may be None): ReLU backward and the bias gradient at once.
-* ``dropout_apply(x, u, rate)``: ``y = x * [u >= rate] / (1 - rate)`` and the flags ``[u >= rate]``
-  (uint8); ``dropout_backward(dy, keep, rate)``: ``dx = dy * keep / (1 - rate)``.
+* ``dropout_apply(x, bits, rate)``: with ``u = (bits >> 8) / 2^24`` (uint32 random bits -> uniform
+  on [0, 1) in steps of 2^-24, the grid of NumPy's float32 uniform), ``y = x * [u >= rate] / (1 - rate)``
+  and the flags ``[u >= rate]`` (uint8); ``dropout_backward(dy, keep, rate)``: ``dx = dy * keep / (1 - rate)``.
 * ``sgd_momentum_update`` / ``adam_update``: one in-place pass per parameter for the update
   formulas of ``minicnn.optimizers`` (NumPy needs 3-6 passes and temporaries).
 * ``batchnorm_forward_train / batchnorm_backward_train``: per-channel statistics and normalization
@@ -14,6 +15,8 @@
 
 Each has a NumPy ``*_reference`` beside it; tests check that they agree.
 """
+import math
+
 import numpy as np
 
 from . import parallel
@@ -40,8 +43,9 @@ def batchnorm_forward_train_reference(x2d, gamma, beta, epsilon):
     return xhat * gamma + beta, xhat, mean, var, inv_std
 
 
-def dropout_reference(x, u, rate):
-    keep = u >= u.dtype.type(rate)
+def dropout_reference(x, bits, rate):
+    u = (bits >> 8).astype(np.float64) / 2.0**24     # exact: 24-bit integers over a power of two
+    keep = u >= rate
     return x * (keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - rate))), keep.astype(np.uint8)
 
 
@@ -222,13 +226,13 @@ def _bn_backward_dx_kernel(dy, x, mean, inv_std, scale, mean_db, mean_dg, dx):
 
 
 @kernel
-def _dropout_kernel(x, u, rate, scale, y, keep):
+def _dropout_kernel(x, bits, threshold, scale, y, keep):
     flat_x = x.reshape(-1)
-    flat_u = u.reshape(-1)
+    flat_b = bits.reshape(-1)
     flat_y = y.reshape(-1)
     flat_k = keep.reshape(-1)
     for i in range(flat_x.size):
-        if flat_u[i] >= rate:
+        if (flat_b[i] >> 8) >= threshold:
             flat_k[i] = 1
             flat_y[i] = flat_x[i] * scale
         else:
@@ -315,13 +319,16 @@ def batchnorm_backward_train(dy, x2d, mean, gamma, inv_std):
     return dx, dgamma.astype(dy.dtype), dbeta.astype(dy.dtype)
 
 
-def dropout_apply(x, u, rate):
-    """``(y, keep)`` with ``keep = u >= rate`` (uint8) and ``y = x * keep / (1 - rate)``."""
+def dropout_apply(x, bits, rate):
+    """``(y, keep)`` with ``keep = (bits >> 8) / 2^24 >= rate`` (uint8) and ``y = x * keep / (1 - rate)``;
+    ``bits``: uint32 random bits of x's shape. ``u >= rate`` is ``bits >> 8 >= ceil(rate 2^24)``."""
     x = np.ascontiguousarray(x)
+    if bits.dtype != np.uint32 or bits.shape != x.shape:
+        raise ValueError(f"dropout_apply expects uint32 bits of shape {x.shape}, got {bits.dtype} {bits.shape}")
     y = np.empty_like(x)
     keep = np.empty(x.shape, dtype=np.uint8)
-    u = np.ascontiguousarray(u)
-    _dropout_kernel(x, u, u.dtype.type(rate), x.dtype.type(1.0 / (1.0 - rate)), y, keep)
+    threshold = np.uint32(math.ceil(rate * 2.0**24))
+    _dropout_kernel(x, np.ascontiguousarray(bits), threshold, x.dtype.type(1.0 / (1.0 - rate)), y, keep)
     return y, keep
 
 

@@ -3,6 +3,9 @@
 
     mask = (u >= rate) / (1 - rate),  u ~ U[0, 1);   y = x * mask;   dx = dy * mask
 
+with u drawn as 32 random bits per unit, ``u = (bits >> 8) / 2^24`` (uniform on [0, 1) in steps of
+2^-24, the grid of NumPy's float32 uniform), and ``u >= rate`` tested on the integers.
+
 The layer keeps the kept/dropped flags as uint8 (``keep``) and applies them with the scale in one
 numba pass each way (``kernels.fused.dropout_apply``); ``mask`` rebuilds the float mask on demand.
 """
@@ -10,7 +13,7 @@ import numpy as np
 
 from ..kernels.fused import dropout_apply, dropout_backward
 from ..checks import real_number
-from ..rng import new_generator
+from ..rng import new_generator, random_uint32
 from .base import Layer
 
 
@@ -36,8 +39,8 @@ class Dropout(Layer):
         if not training or self.rate == 0.0:
             self.keep = None
             return x
-        u = self.rng.random(x.shape, dtype=np.float32)
-        y, self.keep = dropout_apply(np.asarray(x, dtype=self.dtype), u, self.rate)
+        bits = random_uint32(self.rng, x.shape)
+        y, self.keep = dropout_apply(np.asarray(x, dtype=self.dtype), bits, self.rate)
         return y
 
     def backward(self, dy):

@@ -77,10 +77,15 @@ def test_batchnorm_kernels(dtype, rows):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_dropout_kernels(dtype):
     x = RNG.standard_normal((4, 5, 6)).astype(dtype)
-    u = RNG.random((4, 5, 6), dtype=np.float32)
-    y, keep = fused.dropout_apply(x, u, 0.3)
-    y_ref, keep_ref = fused.dropout_reference(x, u, 0.3)
+    bits = RNG.integers(0, 2**32, (4, 5, 6), dtype=np.uint32)
+    threshold = int(np.ceil(0.3 * 2**24))            # the exact edges of u >= 0.3 on the 2^-24 grid
+    bits.reshape(-1)[:2] = [(threshold - 1) << 8 | 255, threshold << 8]
+    y, keep = fused.dropout_apply(x, bits, 0.3)
+    y_ref, keep_ref = fused.dropout_reference(x, bits, 0.3)
     np.testing.assert_array_equal(keep, keep_ref)
+    assert keep.reshape(-1)[:2].tolist() == [0, 1]
+    with pytest.raises(ValueError, match="uint32 bits"):
+        fused.dropout_apply(x, bits.astype(np.float32), 0.3)
     np.testing.assert_allclose(y, y_ref, **tol(dtype))
     dy = RNG.standard_normal(x.shape).astype(dtype)
     np.testing.assert_allclose(fused.dropout_backward(dy, keep, 0.3), dy * keep * dtype(1 / 0.7), **tol(dtype))
