@@ -123,6 +123,7 @@ def run_minicnn(spec):
     t_import = time.time()
     (xtr, ytr), (xte, yte) = load_data(spec["model"])
     xtr, ytr = subset(spec, xtr, ytr)
+    minicnn.set_seed(spec["seed"])  # weights and Dropout masks, as keras.utils.set_random_seed / torch.manual_seed
     model = architectures.build(spec["model"])
     model.rng = np.random.default_rng(spec["seed"])
     optimizer = {"name": opt, "learning_rate": lr, **({"momentum": momentum} if opt == "sgd" else {})}
