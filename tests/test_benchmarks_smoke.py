@@ -99,3 +99,11 @@ def test_graph_benchmark_times_the_three_ways(capsys):
     medians = graph.main(["--model", "mnist", "--batch", "4", "--repeats", "2"])
     assert set(medians) == {"sequential", "functional", "bare loop"} and all(v > 0 for v in medians.values())
     assert "| functional |" in capsys.readouterr().out
+
+
+def test_handoff_benchmark_measures_its_round_trips(capsys):
+    from benchmarks import handoff
+    results = handoff.main(["--repeats", "20"])
+    assert all(median > 0 and p90 >= median for median, p90 in results.values())
+    assert "map_chunks of two empty chunks on 2 workers" in results
+    assert "median" in capsys.readouterr().out
