@@ -17,6 +17,7 @@ shapes (:func:`split_bounds`): convolutions by samples, mid-sized products by ro
 BatchNormalization by rows, pooling by samples, optimizer updates by elements. The pieces never
 depend on the thread count, so a training step gives bitwise the same numbers on 1 or 2 threads.
 """
+import contextvars
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -51,7 +52,8 @@ def map_chunks(fn, chunks):
         finally:
             _inside.worker = False
 
-    futures = [_pool.submit(share, w) for w in range(1, workers)]
+    # each worker runs in a copy of the caller's context: NumPy's errstate (fit's) holds there too
+    futures = [_pool.submit(contextvars.copy_context().run, share, w) for w in range(1, workers)]
     results = [share(0)] + [f.result() for f in futures]
     ordered = [None] * len(chunks)
     for w, part in enumerate(results):

@@ -198,6 +198,16 @@ def test_map_chunks_keeps_chunk_order_with_several_workers(monkeypatch):
         assert parallel.map_chunks(lambda c, w: c[0], chunks) == [0, 3, 6, 9]
 
 
+def test_map_chunks_workers_run_under_the_callers_numpy_errstate(monkeypatch):
+    """fit silences overflow warnings with np.errstate, a context variable: the workers must see it
+    (a pool thread starts in its own context, where the default 'warn' holds)."""
+    monkeypatch.setattr(parallel, "WORKERS", 2)
+    with np.errstate(over="raise", invalid="ignore"):
+        seen = parallel.map_chunks(lambda c, w: (w, np.geterr()["over"], np.geterr()["invalid"]), [0, 1])
+    assert seen == [(0, "raise", "ignore"), (1, "raise", "ignore")]
+    assert parallel.map_chunks(lambda c, w: np.geterr()["over"], [0, 1]) == [np.geterr()["over"]] * 2
+
+
 def test_sum_chunks_is_the_sum_in_a_fixed_order_on_any_worker_count(monkeypatch):
     """Partial sums per fixed run of chunks, then the runs in order: bitwise the same on 1, 2 or 3
     workers, equal to the plain sum, and scratch returned by the chunk function is copied."""
