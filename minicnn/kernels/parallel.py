@@ -96,12 +96,8 @@ def chunk_bounds(n, step):
 
 
 #: Independent work of this many FLOPs or more is cut into SPLIT_PARTS pieces for the workers. Waking
-#: an idle worker costs a round trip of 62-82 us (AMD EPYC Zen 5 VM) to 134-139 us (Zen 3 VM; see
-#: ``benchmarks.handoff``), so a piece must carry a few tenths of a ms. 2e7 (was 4e7) puts mnist's
-#: dense products at batch 32 (3.5e7 each) on both cores: on the Zen 3 VM its steps were 4.5-6.3%
-#: faster (paired medians, steps alternating in one process, 3 runs), cifar_small's and cifar_bn's
-#: level (0.97-0.98, within the noise).
-SPLIT_MIN_FLOPS = float(os.environ.get("MINICNN_SPLIT_MIN_FLOPS", 2e7))
+#: an idle worker measured about 130 us on the 2-core VM, so a piece must carry a few tenths of a ms.
+SPLIT_MIN_FLOPS = float(os.environ.get("MINICNN_SPLIT_MIN_FLOPS", 4e7))
 #: The same for elementwise work (BatchNormalization, pooling, optimizer updates), in elements.
 SPLIT_MIN_ELEMENTS = int(os.environ.get("MINICNN_SPLIT_MIN_ELEMENTS", 2**20))
 #: How many pieces: fixed (not the thread count), so that results never depend on the threads.
