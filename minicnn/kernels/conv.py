@@ -57,7 +57,9 @@ KEEP_COLS_BYTES = 8 * 2**20
 #: caches flushed first (interleaved runs). In several chunks on the workers the blocks' Python
 #: calls contend for the GIL: CIFAR's first layers (two chunks) measured up to 1.5x slower by
 #: blocks, so they keep one pass per chunk. The forward by blocks (``cols @ K`` and bias/ReLU)
-#: measured 1.2-1.5x slower on mnist's layer.
+#: measured 1.2-1.5x slower on mnist's layer. On the AMD EPYC Zen 3 VM (512 KiB L2, a slower core)
+#: the same backward measured the other way, standalone in 5 rounds: 0.80-1.02 ms by 1024-row
+#: blocks against 0.58-0.78 ms in one pass; which is faster depends on the CPU, and this stays.
 FILTER_GRAD_BLOCK_ROWS = 1024
 #: 3x3 stride-1 convolutions with at least this many input channels and filters take Winograd
 #: F(4x4, 3x3) (:mod:`minicnn.kernels.winograd`), one threshold per pass. Measured against im2col
@@ -266,7 +268,7 @@ def conv2d_backward(dy, y, relu, x, kernel, geom, work=None, input_grad=True):
         geom_t = input_grad_geometry(geom, h, w)
     chunks = conv_chunks(n, geom, c, f, x.itemsize)
     gemm = blas.matmul if len(chunks) == 1 else np.matmul
-    by_blocks = uses_filter_grad_blocks(chunks, geom, c, f)
+    by_blocks = not input_grad and uses_filter_grad_blocks(chunks, geom, c, f)
 
     def run(chunk, worker):
         start, stop = chunk
@@ -274,7 +276,7 @@ def conv2d_backward(dy, y, relu, x, kernel, geom, work=None, input_grad=True):
         y2d = None if y is None else y[start:stop].reshape(-1, f)
         cols = _columns(x, geom, start, stop, worker, None) if work is None or work.cols is None else \
             work.cols[start * geom.out_h * geom.out_w:stop * geom.out_h * geom.out_w]
-        if not input_grad and by_blocks:
+        if by_blocks:
             return _filter_grad_by_blocks(cols, dy2d, y2d, relu, worker)
         dz2d, db = relu_mask_bias_grad(dy2d, y2d, relu, dz=shared_scratch("dz", worker, dy2d.shape, x.dtype))
         dk = gemm(cols.T, dz2d)
